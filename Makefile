@@ -1,0 +1,49 @@
+# Two commands on a fresh machine with python3 and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run demo test lint typecheck unit schema bench bench-smoke clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@echo "==> creating virtualenv in $(VENV) and installing the project (first run takes about a minute)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --progress-bar off -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ledger serve --host $(HOST) --port $(PORT) $(ARGS)
+
+demo: $(STAMP)
+	$(BIN)/ledger serve --host $(HOST) --port $(PORT) --demo
+
+lint: $(STAMP)
+	@echo "==> ruff"
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	@echo "==> mypy"
+	@$(BIN)/mypy
+
+test: lint typecheck
+	@echo "==> pytest"
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+schema: $(STAMP)
+	$(BIN)/python -m entrypoints.export_schema > schema.graphql
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench --smoke
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,42 @@
+"""The ledger's domain, application services and AWS adapters. Knows nothing of GraphQL."""
+
+from services.errors import (
+    AccountExists,
+    AccountNotFound,
+    CurrencyMismatch,
+    ErrorCode,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidInput,
+    LedgerError,
+    LedgerUnavailable,
+    SameAccount,
+)
+from services.ledger import MAX_PAGE_SIZE, Ledger
+from services.model import Account, Direction, Entry, Page, Transfer
+from services.money import MAX_AMOUNT
+from services.settings import Settings
+
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_PAGE_SIZE",
+    "Account",
+    "AccountExists",
+    "AccountNotFound",
+    "CurrencyMismatch",
+    "Direction",
+    "Entry",
+    "ErrorCode",
+    "IdempotencyConflict",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidInput",
+    "Ledger",
+    "LedgerError",
+    "LedgerUnavailable",
+    "Page",
+    "SameAccount",
+    "Settings",
+    "Transfer",
+]

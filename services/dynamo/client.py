@@ -1,0 +1,52 @@
+"""One aioboto3 session and long-lived clients per process, configured from Settings."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+
+from services.settings import Settings
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+def client_config(settings: Settings) -> AioConfig:
+    return AioConfig(
+        retries={"mode": "standard", "max_attempts": settings.aws_max_attempts},
+        max_pool_connections=settings.max_pool_connections,
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+        tcp_keepalive=True,
+    )
+
+
+def make_session(settings: Settings) -> aioboto3.Session:
+    """Explicit credentials when configured, otherwise the standard AWS credential chain."""
+    kwargs: dict[str, Any] = {"region_name": settings.region}
+    if settings.access_key_id and settings.secret_access_key:
+        kwargs["aws_access_key_id"] = settings.access_key_id
+        kwargs["aws_secret_access_key"] = settings.secret_access_key.get_secret_value()
+        if settings.session_token:
+            kwargs["aws_session_token"] = settings.session_token.get_secret_value()
+    return aioboto3.Session(**kwargs)
+
+
+async def open_client(
+    stack: AsyncExitStack, session: aioboto3.Session, service: str, settings: Settings
+) -> Any:
+    """A client for `service` that lives until `stack` closes."""
+    kwargs: dict[str, Any] = {"config": client_config(settings)}
+    if settings.endpoint_url:
+        kwargs["endpoint_url"] = settings.endpoint_url
+    return await stack.enter_async_context(session.client(service, **kwargs))  # type: ignore[call-overload]
+
+
+async def open_dynamodb(
+    stack: AsyncExitStack, session: aioboto3.Session, settings: Settings
+) -> DynamoDBClient:
+    client: DynamoDBClient = await open_client(stack, session, "dynamodb", settings)
+    return client

@@ -1,0 +1,186 @@
+"""The single-table item layout and the codec between items and domain records.
+
+    item          PK                    SK
+    account       ACCOUNT#<account id>  ACCOUNT
+    entry         ACCOUNT#<account id>  ENTRY#<version, 20 digits>
+    transfer      TRANSFER#<transfer id> TRANSFER
+    idempotency   IDEMPOTENCY#<key>     IDEMPOTENCY
+
+Entries share their account's partition and sort by the account's version, which grows with
+every commit: a Query on the partition reads history newest first at any depth.
+Numbers are written in plain fixed-point text (never exponent form) and read back as Decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from services.ledger.ports import IdempotencyRecord
+from services.model import Account, Direction, Entry, Transfer
+
+Item = dict[str, Any]
+Key = dict[str, dict[str, str]]
+
+ACCOUNT_SK = "ACCOUNT"
+ENTRY_SK_PREFIX = "ENTRY#"
+VERSION_DIGITS = 20
+
+
+def account_key(account_id: str) -> Key:
+    return {"PK": {"S": f"ACCOUNT#{account_id}"}, "SK": {"S": ACCOUNT_SK}}
+
+
+def entry_sort_key(version: int) -> str:
+    return f"{ENTRY_SK_PREFIX}{version:0{VERSION_DIGITS}d}"
+
+
+def entry_key(account_id: str, version: int) -> Key:
+    return {"PK": {"S": f"ACCOUNT#{account_id}"}, "SK": {"S": entry_sort_key(version)}}
+
+
+def transfer_key(transfer_id: str) -> Key:
+    return {"PK": {"S": f"TRANSFER#{transfer_id}"}, "SK": {"S": "TRANSFER"}}
+
+
+def idempotency_key(key: str) -> Key:
+    return {"PK": {"S": f"IDEMPOTENCY#{key}"}, "SK": {"S": "IDEMPOTENCY"}}
+
+
+def number(value: Decimal | int) -> dict[str, str]:
+    return {"N": format(value, "f") if isinstance(value, Decimal) else str(value)}
+
+
+def timestamp(value: datetime) -> dict[str, str]:
+    return {"S": value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")}
+
+
+def _text(item: Mapping[str, Any], name: str) -> str:
+    return str(item[name]["S"])
+
+
+def _optional_text(item: Mapping[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    return None if value is None else str(value["S"])
+
+
+def _decimal(item: Mapping[str, Any], name: str) -> Decimal:
+    return Decimal(item[name]["N"])
+
+
+def _time(item: Mapping[str, Any], name: str) -> datetime:
+    return datetime.fromisoformat(_text(item, name))
+
+
+def _with_optional(item: Item, **values: str | None) -> Item:
+    for name, value in values.items():
+        if value is not None:
+            item[name] = {"S": value}
+    return item
+
+
+def account_item(account: Account) -> Item:
+    item: Item = {
+        **account_key(account.id),
+        "type": {"S": "ACCOUNT"},
+        "account_id": {"S": account.id},
+        "balance": number(account.balance),
+        "currency": {"S": account.currency},
+        "version": number(account.version),
+        "created_at": timestamp(account.created_at),
+    }
+    return _with_optional(item, email=account.email, phone=account.phone)
+
+
+def account_from_item(item: Mapping[str, Any]) -> Account:
+    return Account(
+        id=_text(item, "account_id"),
+        balance=_decimal(item, "balance"),
+        currency=_text(item, "currency"),
+        created_at=_time(item, "created_at"),
+        version=int(item["version"]["N"]),
+        email=_optional_text(item, "email"),
+        phone=_optional_text(item, "phone"),
+    )
+
+
+def entry_item(entry: Entry) -> Item:
+    item: Item = {
+        **entry_key(entry.account_id, entry.version),
+        "type": {"S": "ENTRY"},
+        "entry_id": {"S": entry.id},
+        "transfer_id": {"S": entry.transfer_id},
+        "account_id": {"S": entry.account_id},
+        "direction": {"S": entry.direction.value},
+        "amount": number(entry.amount),
+        "balance_after": number(entry.balance_after),
+        "version": number(entry.version),
+        "currency": {"S": entry.currency},
+        "created_at": timestamp(entry.created_at),
+    }
+    return _with_optional(item, counterparty_id=entry.counterparty_id, memo=entry.memo)
+
+
+def entry_from_item(item: Mapping[str, Any]) -> Entry:
+    return Entry(
+        id=_text(item, "entry_id"),
+        transfer_id=_text(item, "transfer_id"),
+        account_id=_text(item, "account_id"),
+        counterparty_id=_optional_text(item, "counterparty_id"),
+        direction=Direction(_text(item, "direction")),
+        amount=_decimal(item, "amount"),
+        balance_after=_decimal(item, "balance_after"),
+        version=int(item["version"]["N"]),
+        currency=_text(item, "currency"),
+        created_at=_time(item, "created_at"),
+        memo=_optional_text(item, "memo"),
+    )
+
+
+def transfer_item(transfer: Transfer) -> Item:
+    item: Item = {
+        **transfer_key(transfer.id),
+        "type": {"S": "TRANSFER"},
+        "transfer_id": {"S": transfer.id},
+        "from_account_id": {"S": transfer.from_account_id},
+        "to_account_id": {"S": transfer.to_account_id},
+        "amount": number(transfer.amount),
+        "currency": {"S": transfer.currency},
+        "created_at": timestamp(transfer.created_at),
+    }
+    return _with_optional(item, memo=transfer.memo, idempotency_key=transfer.idempotency_key)
+
+
+def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
+    return Transfer(
+        id=_text(item, "transfer_id"),
+        from_account_id=_text(item, "from_account_id"),
+        to_account_id=_text(item, "to_account_id"),
+        amount=_decimal(item, "amount"),
+        currency=_text(item, "currency"),
+        created_at=_time(item, "created_at"),
+        memo=_optional_text(item, "memo"),
+        idempotency_key=_optional_text(item, "idempotency_key"),
+    )
+
+
+def idempotency_item(record: IdempotencyRecord) -> Item:
+    return {
+        **idempotency_key(record.key),
+        "type": {"S": "IDEMPOTENCY"},
+        "idempotency_key": {"S": record.key},
+        "fingerprint": {"S": record.fingerprint},
+        "transfer_id": {"S": record.transfer_id},
+        "created_at": timestamp(record.created_at),
+    }
+
+
+def idempotency_from_item(item: Mapping[str, Any]) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        key=_text(item, "idempotency_key"),
+        fingerprint=_text(item, "fingerprint"),
+        transfer_id=_text(item, "transfer_id"),
+        created_at=_time(item, "created_at"),
+    )

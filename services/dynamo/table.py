@@ -1,0 +1,47 @@
+"""The ledger table's definition and its idempotent creation."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_table(client: DynamoDBClient, table_name: str) -> bool:
+    """Create the table (on-demand, stream NEW_AND_OLD_IMAGES) unless it exists; wait until it
+    is active. Returns True when this call created it. Safe to run concurrently and repeatedly."""
+    created = False
+    try:
+        await client.describe_table(TableName=table_name)
+    except client.exceptions.ResourceNotFoundException:
+        try:
+            await client.create_table(
+                TableName=table_name,
+                AttributeDefinitions=[
+                    {"AttributeName": "PK", "AttributeType": "S"},
+                    {"AttributeName": "SK", "AttributeType": "S"},
+                ],
+                KeySchema=[
+                    {"AttributeName": "PK", "KeyType": "HASH"},
+                    {"AttributeName": "SK", "KeyType": "RANGE"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+                StreamSpecification={
+                    "StreamEnabled": True,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+            )
+            created = True
+            log.info("table created", extra={"table": table_name})
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+    waiter = client.get_waiter("table_exists")
+    await waiter.wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return created

@@ -1,0 +1,96 @@
+"""The ledger's typed errors. Every business failure a caller can see is one of these."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
+    ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    SAME_ACCOUNT = "SAME_ACCOUNT"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    INVALID_INPUT = "INVALID_INPUT"
+
+
+class LedgerError(Exception):
+    """A business failure: safe to show to the caller, and nothing was written."""
+
+    code: ErrorCode
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, field={self.field!r})"
+
+
+class AccountNotFound(LedgerError):
+    code = ErrorCode.ACCOUNT_NOT_FOUND
+
+    def __init__(self, account_id: str, *, field: str | None = "account_id") -> None:
+        super().__init__(f"account {account_id!r} does not exist", field=field)
+        self.account_id = account_id
+
+
+class AccountExists(LedgerError):
+    code = ErrorCode.ACCOUNT_EXISTS
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"account {account_id!r} already exists", field="account_id")
+        self.account_id = account_id
+
+
+class InsufficientFunds(LedgerError):
+    code = ErrorCode.INSUFFICIENT_FUNDS
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(
+            f"account {account_id!r} has insufficient funds for this transfer", field="amount"
+        )
+        self.account_id = account_id
+
+
+class InvalidAmount(LedgerError):
+    code = ErrorCode.INVALID_AMOUNT
+
+
+class SameAccount(LedgerError):
+    code = ErrorCode.SAME_ACCOUNT
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"cannot transfer from account {account_id!r} to itself", field="to_id")
+
+
+class CurrencyMismatch(LedgerError):
+    code = ErrorCode.CURRENCY_MISMATCH
+
+    def __init__(self, source_currency: str, destination_currency: str) -> None:
+        super().__init__(
+            f"source account holds {source_currency} but destination holds {destination_currency}",
+            field="to_id",
+        )
+
+
+class IdempotencyConflict(LedgerError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was already used for a transfer with different parameters",
+            field="idempotency_key",
+        )
+
+
+class InvalidInput(LedgerError):
+    code = ErrorCode.INVALID_INPUT
+
+
+class LedgerUnavailable(Exception):
+    """The store could not be reached or kept failing after retries. Not a business error:
+    nothing is known to have been written, and the message is not meant for clients."""

@@ -1,0 +1,107 @@
+"""Pure transfer planning: from two account snapshots to the exact records one commit writes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from services.model import Account, Direction, Entry, Transfer
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPlan:
+    """Everything one TransactWriteItems writes, with the versions it expects to replace."""
+
+    transfer: Transfer
+    source_before: Account
+    destination_before: Account
+    debit: Entry
+    credit: Entry
+    #: Present when the caller gave an idempotency key: stored in the same transaction.
+    fingerprint: str | None
+
+    @property
+    def source_after(self) -> Account:
+        return replace(
+            self.source_before, balance=self.debit.balance_after, version=self.debit.version
+        )
+
+    @property
+    def destination_after(self) -> Account:
+        return replace(
+            self.destination_before, balance=self.credit.balance_after, version=self.credit.version
+        )
+
+
+def fingerprint(from_id: str, to_id: str, amount: Decimal, memo: str | None) -> str:
+    """What makes two requests under one idempotency key "the same transfer".
+
+    The amount is compared by value: "10.5" and "10.50" are the same request.
+    """
+    canonical = "\x1f".join((from_id, to_id, format(amount.normalize(), "f"), memo or ""))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def plan_transfer(
+    *,
+    transfer: Transfer,
+    source: Account,
+    destination: Account,
+    debit_id: str,
+    credit_id: str,
+    request_fingerprint: str | None,
+) -> TransferPlan:
+    """Balances and versions after the transfer; the caller has checked funds and currency."""
+    debit = Entry(
+        id=debit_id,
+        transfer_id=transfer.id,
+        account_id=source.id,
+        counterparty_id=destination.id,
+        direction=Direction.DEBIT,
+        amount=transfer.amount,
+        balance_after=source.balance - transfer.amount,
+        version=source.version + 1,
+        currency=transfer.currency,
+        created_at=transfer.created_at,
+        memo=transfer.memo,
+    )
+    credit = Entry(
+        id=credit_id,
+        transfer_id=transfer.id,
+        account_id=destination.id,
+        counterparty_id=source.id,
+        direction=Direction.CREDIT,
+        amount=transfer.amount,
+        balance_after=destination.balance + transfer.amount,
+        version=destination.version + 1,
+        currency=transfer.currency,
+        created_at=transfer.created_at,
+        memo=transfer.memo,
+    )
+    return TransferPlan(
+        transfer=transfer,
+        source_before=source,
+        destination_before=destination,
+        debit=debit,
+        credit=credit,
+        fingerprint=request_fingerprint,
+    )
+
+
+def opening_entry(account: Account, entry_id: str, transfer_id: str, at: datetime) -> Entry:
+    """The first entry of an account opened with a non-zero balance."""
+    return Entry(
+        id=entry_id,
+        transfer_id=transfer_id,
+        account_id=account.id,
+        counterparty_id=None,
+        direction=Direction.CREDIT,
+        amount=account.balance,
+        balance_after=account.balance,
+        version=1,
+        currency=account.currency,
+        created_at=at,
+        memo="opening balance",
+    )

@@ -1,0 +1,79 @@
+"""What the ledger needs from its store, and the outcomes a transfer commit can have.
+
+The DynamoDB adapter implements `LedgerStore`; unit tests can use a fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from services.ledger.planning import TransferPlan
+from services.model import Account, Entry, Transfer
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    key: str
+    fingerprint: str
+    transfer_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransferState:
+    source: Account | None
+    destination: Account | None
+    idempotency: IdempotencyRecord | None
+
+
+class VersionConflict(Exception):
+    """An account changed since it was read; `fresh` holds its current state (None: gone)."""
+
+    def __init__(self, fresh: dict[str, Account | None]) -> None:
+        super().__init__("account version changed concurrently")
+        self.fresh = fresh
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another transfer committed under the same idempotency key first."""
+
+    def __init__(self, record: IdempotencyRecord | None) -> None:
+        super().__init__("idempotency key already used")
+        self.record = record
+
+
+class TransferAlreadyCommitted(Exception):
+    """This very transfer (same id) is already in the table: an earlier attempt committed."""
+
+
+class TransientStoreError(Exception):
+    """Throttling, a transaction conflict or a lost connection: safe to retry the same write."""
+
+
+class LedgerStore(Protocol):
+    async def ensure_table(self) -> bool: ...
+
+    async def ping(self) -> None: ...
+
+    async def get_accounts(self, account_ids: Sequence[str]) -> dict[str, Account]: ...
+
+    async def create_account(self, account: Account, opening: Entry | None) -> None: ...
+
+    async def load_transfer_state(
+        self, from_id: str, to_id: str, idempotency_key: str | None
+    ) -> TransferState: ...
+
+    async def commit_transfer(self, plan: TransferPlan) -> None: ...
+
+    async def get_transfers(self, transfer_ids: Sequence[str]) -> dict[str, Transfer]: ...
+
+    async def entries_before(
+        self, account_id: str, before_version: int | None, limit: int
+    ) -> list[Entry]: ...
+
+    async def entries_after(
+        self, account_id: str, after_version: int, limit: int
+    ) -> list[Entry]: ...

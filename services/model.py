@@ -1,0 +1,69 @@
+"""Domain records of the ledger. Plain frozen dataclasses: no I/O, no AWS, no GraphQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    DEBIT = "DEBIT"
+    CREDIT = "CREDIT"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    balance: Decimal
+    currency: str
+    created_at: datetime
+    #: Number of entries ever written for this account: 0 for a new empty account.
+    version: int
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    id: str
+    from_account_id: str
+    to_account_id: str
+    amount: Decimal
+    currency: str
+    created_at: datetime
+    memo: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One side of a transfer (or an opening balance) as seen by one account."""
+
+    id: str
+    transfer_id: str
+    account_id: str
+    #: The other account of the transfer; None for an opening balance.
+    counterparty_id: str | None
+    direction: Direction
+    amount: Decimal
+    balance_after: Decimal
+    #: The account's version after this entry: 1, 2, 3, ... with no gaps.
+    version: int
+    currency: str
+    created_at: datetime
+    memo: str | None = None
+
+    @property
+    def delta(self) -> Decimal:
+        """Signed change this entry made to the balance."""
+        return self.amount if self.direction is Direction.CREDIT else -self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of entries, newest first, and the cursor for the next (older) page."""
+
+    entries: list[Entry]
+    next_cursor: str | None

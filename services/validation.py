@@ -1,0 +1,79 @@
+"""Shape checks for identifiers and contacts: malformed input is refused before any I/O."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+from services.errors import InvalidInput
+
+ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
+E164_PATTERN = re.compile(r"\+[1-9][0-9]{1,14}")
+MAX_MEMO_LENGTH = 256
+MAX_IDEMPOTENCY_KEY_LENGTH = 128
+
+
+def is_account_id(value: object) -> bool:
+    """True for 1-128 characters of letters, digits and `._:@+-`, starting alphanumeric."""
+    return isinstance(value, str) and ACCOUNT_ID_PATTERN.fullmatch(value) is not None
+
+
+def account_id(value: object, *, field: str = "account_id") -> str:
+    if not is_account_id(value):
+        raise InvalidInput(
+            f"{field} must be 1-128 letters, digits or ._:@+- and start with a letter or digit",
+            field=field,
+        )
+    assert isinstance(value, str)
+    return value
+
+
+def email(value: str | None) -> str | None:
+    """A syntactically valid e-mail address (no DNS lookup), normalized; None stays None."""
+    if value is None:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except (EmailNotValidError, TypeError) as exc:
+        raise InvalidInput(
+            f"email {value!r} is not a valid address: {exc}", field="email"
+        ) from None
+
+
+def phone(value: str | None) -> str | None:
+    """An E.164 phone number such as +14155550100; None stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or E164_PATTERN.fullmatch(value) is None:
+        raise InvalidInput(
+            f"phone {value!r} must be in E.164 form, such as +14155550100", field="phone"
+        )
+    return value
+
+
+def memo(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_MEMO_LENGTH:
+        raise InvalidInput(f"memo must be at most {MAX_MEMO_LENGTH} characters", field="memo")
+    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+        raise InvalidInput("memo must not contain control characters", field="memo")
+    return value
+
+
+def idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH
+        or not value.isprintable()
+        or value.strip() != value
+    ):
+        raise InvalidInput(
+            f"idempotency key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters "
+            "without surrounding spaces",
+            field="idempotency_key",
+        )
+    return value
