@@ -90,6 +90,10 @@ class Ledger:
             await self._on_close()
             self._on_close = None
 
+    async def ensure_table(self) -> bool:
+        """Create the table if it is missing (idempotent). True when this call created it."""
+        return await self.store.ensure_table()
+
     async def ping(self) -> None:
         """Raises when DynamoDB (and the table) cannot be reached."""
         await self.store.ping()

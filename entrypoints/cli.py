@@ -1,0 +1,54 @@
+"""The `ledger` command."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import typer
+
+from entrypoints.logs import configure_logging
+from services.ledger import Ledger
+from services.settings import Settings
+
+app = typer.Typer(help="Real-time ledger service.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def main(log_level: str = typer.Option("INFO", envvar="LEDGER_LOG_LEVEL")) -> None:
+    configure_logging(log_level)
+
+
+@app.command("create-tables")
+def create_tables() -> None:
+    """Create the ledger table (with its stream) if it does not exist. Safe to run repeatedly."""
+    settings = Settings()
+    if settings.use_embedded():
+        typer.echo(
+            "No DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials): nothing to create. "
+            "The embedded in-memory endpoint of `ledger serve` creates its table itself.",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+    async def run() -> bool:
+        async with Ledger.connect(settings.model_copy(update={"create_table": False})) as ledger:
+            return await ledger.ensure_table()
+
+    created = asyncio.run(run())
+    state = "created" if created else "already exists"
+    typer.echo(f"table {settings.table_name!r} {state} (region {settings.region})")
+
+
+@app.command("embedded-dynamodb")
+def embedded_dynamodb(
+    host: str = typer.Option("127.0.0.1", help="Address to bind; keep it on loopback."),
+    port: int = typer.Option(8001, help="Port to listen on (0 picks a free one)."),
+) -> None:
+    """Run the embedded in-memory DynamoDB endpoint in the foreground."""
+    from services.embedded_dynamodb import EmbeddedDynamoDB
+
+    with EmbeddedDynamoDB(host=host, port=port) as url:
+        typer.echo(f"embedded DynamoDB endpoint at {url} (in memory; Ctrl-C stops it)")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(asyncio.Event().wait())

@@ -1,0 +1,52 @@
+"""Test session wiring: one embedded DynamoDB endpoint over HTTP on 127.0.0.1 for the whole
+session, reset before every test that uses it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from services.ledger import Ledger
+from services.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    """The embedded endpoint, started once per session (or LEDGER_TEST_ENDPOINT if set)."""
+    external = os.environ.get("LEDGER_TEST_ENDPOINT")
+    if external:
+        yield external
+        return
+    from services.embedded_dynamodb import EmbeddedDynamoDB
+
+    with EmbeddedDynamoDB() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(dynamodb_endpoint: str) -> Settings:
+    """Settings for a clean endpoint: every table, mail and SMS of the last test is gone."""
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(dynamodb_endpoint + "/moto-api/reset", method="POST")
+    ).read()
+    return Settings(
+        endpoint_url=dynamodb_endpoint,
+        access_key_id="test",
+        secret_access_key="test",
+        region="us-east-1",
+        table_name="ledger",
+        aws_max_attempts=2,
+        retry_base_delay_seconds=0.005,
+        retry_max_delay_seconds=0.1,
+        transfer_max_attempts=30,
+    )
+
+
+@pytest.fixture
+async def ledger(settings: Settings) -> AsyncIterator[Ledger]:
+    async with Ledger.connect(settings) as connected:
+        yield connected
