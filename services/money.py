@@ -93,7 +93,8 @@ def check_amount(value: object, *, field: str, allow_zero: bool = False) -> Deci
         raise InvalidAmount(f"{field} must be {rule}", field=field)
     if number > MAX_AMOUNT:
         raise InvalidAmount(f"{field} must be at most {MAX_AMOUNT}", field=field)
-    return number
+    # "-0" is a valid zero, but must not be stored or shown as "-0.00".
+    return number.copy_abs() if number == 0 else number
 
 
 def in_currency(amount: Decimal, currency: str, *, field: str) -> Decimal:
