@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -57,7 +58,8 @@ def memo(value: str | None) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > MAX_MEMO_LENGTH:
         raise InvalidInput(f"memo must be at most {MAX_MEMO_LENGTH} characters", field="memo")
-    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+    # Category Cc is C0, DEL and C1 (U+0085 is a line break too), not only code points below 32.
+    if any(ch != "\t" and unicodedata.category(ch) == "Cc" for ch in value):
         raise InvalidInput("memo must not contain control characters", field="memo")
     return value
 
