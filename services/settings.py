@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     transfer_max_attempts: int = Field(default=10, ge=1, le=100)
     retry_base_delay_seconds: float = Field(default=0.02, ge=0)
     retry_max_delay_seconds: float = Field(default=1.0, ge=0)
+    #: GraphQL protection: deepest field nesting, tokens per document, aliases per operation.
+    graphql_max_depth: int = Field(default=12, ge=1)
+    graphql_max_tokens: int = Field(default=2000, ge=1)
+    graphql_max_aliases: int = Field(default=15, ge=1)
+    #: Largest `first` of a connection and most ids in one `accounts`/`missingAccounts` call.
+    graphql_max_page_size: int = Field(default=100, ge=1, le=1000)
+    #: False answers introspection queries with an error (and so blanks GraphiQL's docs).
+    graphql_introspection: bool = True
+    #: Serve the GraphiQL page on GET /graphql to browsers.
+    graphiql: bool = True
 
     def use_embedded(self) -> bool:
         """True when the service should run its own in-memory DynamoDB endpoint."""
