@@ -40,8 +40,15 @@ def fingerprint(from_id: str, to_id: str, amount: Decimal, memo: str | None) -> 
 
     The amount is compared by value: "10.5" and "10.50" are the same request.
     """
-    canonical = "\x1f".join((from_id, to_id, format(amount.normalize(), "f"), memo or ""))
+    canonical = "\x1f".join((from_id, to_id, _exact_text(amount), memo or ""))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _exact_text(amount: Decimal) -> str:
+    # Not `normalize()`: it rounds to the context's 28 digits, so amounts differing further
+    # down would share a fingerprint.
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def plan_transfer(
