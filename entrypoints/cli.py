@@ -52,3 +52,30 @@ def embedded_dynamodb(
         typer.echo(f"embedded DynamoDB endpoint at {url} (in memory; Ctrl-C stops it)")
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(asyncio.Event().wait())
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    demo: bool = typer.Option(False, "--demo", help="Load demo accounts and transfers."),
+) -> None:
+    """Serve the GraphQL API (and GraphiQL) on /graphql with uvicorn.
+
+    With no DynamoDB configured (AWS_ENDPOINT_URL or AWS credentials) it starts the embedded
+    in-memory endpoint: data is lost when the process stops.
+    """
+    import uvicorn
+
+    from entrypoints.app import create_app
+
+    settings = Settings()
+    typer.echo(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql", err=True)
+    uvicorn.run(
+        create_app(settings, demo=demo),
+        host=host,
+        port=port,
+        log_config=None,  # keep the JSON logging configured above
+        lifespan="on",  # a failed startup (no DynamoDB) stops the process instead of serving 500s
+        proxy_headers=False,
+    )

@@ -1,0 +1,85 @@
+"""The ASGI application: GraphQL on /graphql (HTTP and websocket), probes, GraphiQL assets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
+from resolvers.schema import build_schema
+from services.bootstrap import Services, bootstrap
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: How long /readyz waits for DynamoDB before it answers 503.
+READY_TIMEOUT_SECONDS = 2.0
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Alive: the process serves requests (no dependency is checked)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready: DynamoDB and the ledger table answer."""
+    services: Services = request.app.state.services
+    try:
+        await asyncio.wait_for(services.ledger.ping(), READY_TIMEOUT_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; details go to the log
+        log.warning("readiness check failed", extra={"reason": repr(exc)})
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings | None = None, *, services: Services | None = None, demo: bool = False
+) -> Starlette:
+    """The app. Its lifespan wires the services with `bootstrap(settings)` unless `services`
+    is given (tests); `demo` loads the demo accounts and transfers at startup."""
+    if settings is None:
+        settings = services.settings if services is not None else Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if services is not None:
+            await _start(app, services, demo=demo)
+            yield
+            return
+        async with bootstrap(settings) as wired:
+            await _start(app, wired, demo=demo)
+            yield
+
+    graphql = LedgerGraphQL(build_schema(settings), graphiql=settings.graphiql)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services  # usable without a lifespan run (in-process tests)
+    return app
+
+
+async def _start(app: Starlette, services: Services, *, demo: bool) -> None:
+    if demo:
+        from services.demo import load_demo
+
+        await load_demo(services.ledger)
+    app.state.services = services
+    log.info("ledger API ready", extra={"embedded_dynamodb": services.embedded})

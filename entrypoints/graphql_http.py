@@ -1,0 +1,190 @@
+"""GraphQL over HTTP on Strawberry's ASGI view, with the gaps of the stock view closed.
+
+- `application/graphql-response+json` when the Accept header asks for it, with the
+  specification's status codes: 400 when the request fails before execution (a syntax,
+  validation or variable error: the body has no `data`), 200 once execution started.
+  Plain `application/json` (the default, and for `*/*`) keeps 200 for GraphQL errors.
+- A mutation over GET is 405 with `Allow: POST`; request errors are JSON, not plain text.
+- GraphiQL loads from assets this service serves itself, under a strict CSP.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+
+from graph.context import Context
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter
+    from starlette.types import Receive, Scope, Send
+    from strawberry.http import GraphQLRequestData
+    from strawberry.schema import BaseSchema
+
+    from services.bootstrap import Services
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+STATIC_PATH = "/static"
+
+#: Only this origin's scripts, styles and fetches; no inline script, no framing.
+GRAPHIQL_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def negotiate(accept: str | None) -> str:
+    """`application/graphql-response+json` when the client names it at least as highly as
+    `application/json`; `application/json` otherwise (no header, `*/*`, legacy clients)."""
+    if not accept:
+        return JSON
+    quality: dict[str, float] = {}
+    for part in accept.split(","):
+        media_type, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media_type = media_type.strip().lower()
+        quality[media_type] = max(q, quality.get(media_type, 0.0))
+    wanted = quality.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    legacy = quality.get(JSON, quality.get("application/*", quality.get("*/*", 0.0)))
+    return GRAPHQL_RESPONSE_JSON if wanted > 0 and wanted >= legacy else JSON
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """True when the operation failed before execution: every error lacks a field path."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
+    )
+
+
+class LedgerGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, *, graphiql: bool = True) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")
+        self._graphiql_page = template.replace("{static}", STATIC_PATH)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = self.error_response(request, error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    def error_response(self, request: Request, status_code: int, reason: str) -> Response:
+        """A request that never reached execution, as a GraphQL response body."""
+        headers = {"Allow": "GET, POST"} if status_code == 405 else {}
+        if status_code == 405 and request.method == "GET":
+            headers["Allow"] = "POST"  # the operation was a mutation: only POST can run it
+        media_type = negotiate(request.headers.get("accept"))
+        return Response(
+            self.encode_json({"errors": [{"message": reason}]}),
+            status_code=status_code,
+            headers=headers,
+            media_type=f"{media_type}; charset=utf-8",
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        services: Services = request.app.state.services
+        return Context.for_request(
+            services.ledger, max_page_size=services.settings.graphql_max_page_size
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            return await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, error.reason) from error.__cause__
+            raise
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = process_result(result)
+        if is_request_error(result):
+            del response["data"]  # the specification: no `data` when execution never started
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = sub_response.media_type or JSON
+        status_code = 200
+        if media_type == GRAPHQL_RESPONSE_JSON and _any_request_error(response_data):
+            status_code = 400
+        response = Response(
+            self.encode_json(response_data),
+            status_code=status_code,
+            media_type=f"{media_type}; charset=utf-8",
+        )
+        response.headers.raw.extend(
+            (k, v) for k, v in sub_response.headers.raw if k.lower() != b"content-type"
+        )
+        return response
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        page = self._graphiql_page.replace("{endpoint}", html.escape(request.url.path))
+        return HTMLResponse(
+            page,
+            headers={
+                "Content-Security-Policy": GRAPHIQL_CSP,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    def encode_json(self, data: object) -> str:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _any_request_error(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    responses = data if isinstance(data, list) else [data]
+    return any("data" not in response for response in responses)

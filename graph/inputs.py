@@ -1,0 +1,51 @@
+"""Mutation inputs and payloads. Payloads carry `userErrors` for every business failure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from graph.errors import UserError
+from graph.types import Account, Transfer
+
+
+@strawberry.input
+class CreateAccountInput:
+    id: strawberry.ID = strawberry.field(
+        description="1-128 letters, digits or ._:@+-, starting with a letter or digit."
+    )
+    initial_balance: Decimal | None = strawberry.field(
+        default=Decimal(0), description="The opening balance, in the account's currency."
+    )
+    currency: str | None = strawberry.field(
+        default=None, description="ISO 4217 code; the service's default currency when null."
+    )
+    email: str | None = None
+    phone: str | None = strawberry.field(default=None, description="E.164, such as +14155550100.")
+
+
+@strawberry.input
+class TransferInput:
+    from_account_id: strawberry.ID
+    to_account_id: strawberry.ID
+    amount: Decimal = strawberry.field(
+        description="Greater than zero, with at most the currency's decimal places."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retries with the same key and parameters return the original transfer.",
+    )
+    memo: str | None = None
+
+
+@strawberry.type
+class CreateAccountPayload:
+    account: Account | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class TransferPayload:
+    transfer: Transfer | None
+    user_errors: list[UserError]

@@ -1,0 +1,52 @@
+"""Unexpected failures reach the client as a generic message with an error id; the server log
+has the same id with the traceback. Expected errors (typed domain errors, GraphQL parse and
+validation errors, refused scalar input) pass through unchanged."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from ulid import ULID
+
+from graph.scalars import ScalarInputError
+from services.errors import LedgerError
+
+log = logging.getLogger("graph.errors")
+
+INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """True only for errors that came from an unexpected exception."""
+    original = error.original_error
+    if original is None:
+        return False  # syntax, validation and limit errors: built for the client
+    return not isinstance(original, (GraphQLError, LedgerError, ScalarInputError))
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """MaskErrors that logs each masked error with a fresh id and tells the client that id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask_error, error_message="Internal error")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = str(ULID())
+        original = error.original_error
+        log.error(
+            "unexpected error while executing a GraphQL operation",
+            extra={"error_id": error_id, "graphql_path": error.path},
+            exc_info=(type(original), original, original.__traceback__) if original else None,
+        )
+        return GraphQLError(
+            message=f"Internal error (error id {error_id}). Nothing about it is shown here; "
+            "the server log has the details.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": INTERNAL_ERROR_CODE, "errorId": error_id},
+        )

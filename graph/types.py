@@ -1,0 +1,194 @@
+"""Accounts, transfers and ledger entries as GraphQL types, and the entry connection.
+
+Related objects load through the request's DataLoaders, so a page of entries with their
+transfers and accounts costs a few batched reads, not one read per field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+
+from graph.context import Info
+from graph.errors import request_error
+from services import Direction, InvalidInput, LedgerError, Page, model
+from services.ledger.cursor import encode_cursor
+from services.money import format_amount
+
+DEFAULT_PAGE_SIZE = 20
+
+
+def in_currency(amount: Decimal, currency: str) -> Decimal:
+    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`)."""
+    return Decimal(format_amount(amount, currency))
+
+
+async def account_transactions(
+    root: Account, info: Info, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
+) -> LedgerEntryConnection:
+    limit = info.context.max_page_size
+    first = DEFAULT_PAGE_SIZE if first is None else first
+    try:
+        if not 1 <= first <= limit:
+            raise InvalidInput(f"first must be from 1 to {limit}", field="limit")
+        page = await info.context.ledger.get_transactions(str(root.id), first, after)
+    except LedgerError as error:
+        raise request_error(error, {"limit": "first", "after": "after"}) from error
+    return LedgerEntryConnection.from_page(str(root.id), page, after=after)
+
+
+async def entry_transfer(root: LedgerEntry, info: Info) -> Transfer | None:
+    found = await info.context.transfers.load(str(root.transfer_id))
+    return Transfer.from_domain(found) if found is not None else None
+
+
+@strawberry.enum(description="CREDIT adds to the account's balance, DEBIT takes from it.")
+class EntryDirection(Enum):
+    DEBIT = "DEBIT"
+    CREDIT = "CREDIT"
+
+
+@strawberry.type(description="An account and its exact balance.")
+class Account:
+    id: strawberry.ID
+    balance: Decimal
+    currency: str = strawberry.field(description="ISO 4217 code, such as USD.")
+    email: str | None
+    phone: str | None = strawberry.field(description="E.164, such as +14155550100.")
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, account: model.Account) -> Account:
+        return cls(
+            id=strawberry.ID(account.id),
+            balance=in_currency(account.balance, account.currency),
+            currency=account.currency,
+            email=account.email,
+            phone=account.phone,
+            created_at=account.created_at,
+        )
+
+    transactions: LedgerEntryConnection = strawberry.field(
+        resolver=account_transactions,
+        description=(
+            "The account's ledger entries, newest first. `first` is 1 to 100 by default "
+            "(LEDGER_GRAPHQL_MAX_PAGE_SIZE); `after` is a cursor from a previous page."
+        ),
+    )
+
+
+@strawberry.type(description="Money moved from one account to another in one transaction.")
+class Transfer:
+    id: strawberry.ID
+    from_account_id: strawberry.ID
+    to_account_id: strawberry.ID
+    amount: Decimal
+    currency: str
+    memo: str | None
+    idempotency_key: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, transfer: model.Transfer) -> Transfer:
+        return cls(
+            id=strawberry.ID(transfer.id),
+            from_account_id=strawberry.ID(transfer.from_account_id),
+            to_account_id=strawberry.ID(transfer.to_account_id),
+            amount=in_currency(transfer.amount, transfer.currency),
+            currency=transfer.currency,
+            memo=transfer.memo,
+            idempotency_key=transfer.idempotency_key,
+            created_at=transfer.created_at,
+        )
+
+    @strawberry.field
+    async def from_account(self, info: Info) -> Account | None:
+        return await load_account(info, str(self.from_account_id))
+
+    @strawberry.field
+    async def to_account(self, info: Info) -> Account | None:
+        return await load_account(info, str(self.to_account_id))
+
+
+@strawberry.type(description="One side of a transfer (or an opening balance) seen by one account.")
+class LedgerEntry:
+    id: strawberry.ID
+    transfer_id: strawberry.ID
+    account_id: strawberry.ID
+    counterparty_id: strawberry.ID | None = strawberry.field(
+        description="The other account of the transfer; null for an opening balance."
+    )
+    direction: EntryDirection
+    amount: Decimal
+    balance_after: Decimal
+    currency: str
+    memo: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, entry: model.Entry) -> LedgerEntry:
+        counterparty = entry.counterparty_id
+        return cls(
+            id=strawberry.ID(entry.id),
+            transfer_id=strawberry.ID(entry.transfer_id),
+            account_id=strawberry.ID(entry.account_id),
+            counterparty_id=strawberry.ID(counterparty) if counterparty is not None else None,
+            direction=EntryDirection(Direction(entry.direction).value),
+            amount=in_currency(entry.amount, entry.currency),
+            balance_after=in_currency(entry.balance_after, entry.currency),
+            currency=entry.currency,
+            memo=entry.memo,
+            created_at=entry.created_at,
+        )
+
+    transfer: Transfer | None = strawberry.field(
+        resolver=entry_transfer, description="The transfer; null for an opening balance."
+    )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class LedgerEntryEdge:
+    cursor: str = strawberry.field(description="Opaque: pass it as `after` to read on from here.")
+    node: LedgerEntry
+
+
+@strawberry.type(description="A page of ledger entries, newest first.")
+class LedgerEntryConnection:
+    edges: list[LedgerEntryEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, account_id: str, page: Page, *, after: str | None) -> LedgerEntryConnection:
+        edges = [
+            LedgerEntryEdge(
+                cursor=encode_cursor(account_id, entry.version),
+                node=LedgerEntry.from_domain(entry),
+            )
+            for entry in page.entries
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.next_cursor is not None,
+                # Paging runs forward only; a cursor means newer entries exist before it.
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+async def load_account(info: Info, account_id: str) -> Account | None:
+    found = await info.context.accounts.load(account_id)
+    return Account.from_domain(found) if found is not None else None

@@ -1,0 +1,23 @@
+"""Mutation fields. Business failures come back as `userErrors`, never as GraphQL errors."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.inputs import CreateAccountPayload, TransferPayload
+from resolvers.mutations.create_account import create_account
+from resolvers.mutations.transfer import transfer
+
+
+@strawberry.type
+class Mutation:
+    create_account: CreateAccountPayload = strawberry.mutation(
+        resolver=create_account,
+        description="Open an account. userErrors: ACCOUNT_EXISTS, INVALID_AMOUNT, INVALID_INPUT.",
+    )
+    transfer: TransferPayload = strawberry.mutation(
+        resolver=transfer,
+        description="Move money between two accounts atomically. userErrors: "
+        "ACCOUNT_NOT_FOUND, INSUFFICIENT_FUNDS, INVALID_AMOUNT, SAME_ACCOUNT, "
+        "CURRENCY_MISMATCH, IDEMPOTENCY_CONFLICT, INVALID_INPUT.",
+    )

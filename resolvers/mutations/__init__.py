@@ -1,0 +1,1 @@
+"""One module per mutation; `resolvers.mutation.Mutation` puts them on the schema."""

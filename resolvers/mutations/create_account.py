@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from graph.context import Info
+from graph.errors import UserError
+from graph.inputs import CreateAccountInput, CreateAccountPayload
+from graph.types import Account
+from services import LedgerError
+
+#: The service's argument names -> CreateAccountInput's field names.
+FIELDS = {
+    "account_id": "id",
+    "initial_balance": "initialBalance",
+    "currency": "currency",
+    "email": "email",
+    "phone": "phone",
+}
+
+
+async def create_account(info: Info, input: CreateAccountInput) -> CreateAccountPayload:
+    """Open an account, with an opening balance when one is given."""
+    try:
+        account = await info.context.ledger.create_account_with_balance(
+            str(input.id),
+            input.initial_balance if input.initial_balance is not None else 0,
+            currency=input.currency,
+            email=input.email,
+            phone=input.phone,
+        )
+    except LedgerError as error:
+        return CreateAccountPayload(
+            account=None, user_errors=[UserError.from_domain(error, FIELDS)]
+        )
+    return CreateAccountPayload(account=Account.from_domain(account), user_errors=[])

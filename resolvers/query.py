@@ -1,0 +1,57 @@
+"""Query fields: each reads through the request's DataLoaders or one ledger call."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.context import Info
+from graph.errors import request_error
+from graph.types import Account, Transfer, load_account
+from services import InvalidInput
+
+
+def check_ids(info: Info, ids: list[strawberry.ID]) -> list[str]:
+    limit = info.context.max_page_size
+    if len(ids) > limit:
+        raise request_error(
+            InvalidInput(f"ids may hold at most {limit} ids", field="ids"), {"ids": "ids"}
+        )
+    return [str(i) for i in ids]
+
+
+async def account(info: Info, id: strawberry.ID) -> Account | None:
+    return await load_account(info, str(id))
+
+
+async def accounts(info: Info, ids: list[strawberry.ID]) -> list[Account | None]:
+    found = await info.context.accounts.load_many(check_ids(info, ids))
+    return [Account.from_domain(a) if a is not None else None for a in found]
+
+
+async def missing_accounts(info: Info, ids: list[strawberry.ID]) -> list[strawberry.ID]:
+    missing = await info.context.ledger.check_users_exist(check_ids(info, ids))
+    return [strawberry.ID(i) for i in missing]
+
+
+async def transfer(info: Info, id: strawberry.ID) -> Transfer | None:
+    found = await info.context.transfers.load(str(id))
+    return Transfer.from_domain(found) if found is not None else None
+
+
+@strawberry.type
+class Query:
+    account: Account | None = strawberry.field(
+        resolver=account, description="The account, or null when it does not exist."
+    )
+    accounts: list[Account | None] = strawberry.field(
+        resolver=accounts,
+        description="The accounts in the order of `ids`, null where one does not exist. "
+        "At most 100 ids by default (LEDGER_GRAPHQL_MAX_PAGE_SIZE); one batched read.",
+    )
+    missing_accounts: list[strawberry.ID] = strawberry.field(
+        resolver=missing_accounts,
+        description="The ids among `ids` that are not accounts, in input order, each once.",
+    )
+    transfer: Transfer | None = strawberry.field(
+        resolver=transfer, description="The transfer, or null when it does not exist."
+    )

@@ -1,0 +1,55 @@
+"""Demo data for `ledger serve --demo`: a few accounts and transfers to explore in GraphiQL.
+
+Safe to load twice: existing accounts are kept and every transfer has an idempotency key, so
+a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from services.errors import AccountExists
+from services.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+#: (id, opening balance, currency, email, phone)
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
+    ("alice", "1000.00", "USD", "alice@example.com", "+14155550101"),
+    ("bob", "250.00", "USD", "bob@example.com", None),
+    ("carol", "0", "USD", None, "+14155550103"),
+    ("dave-eur", "500.00", "EUR", None, None),
+    ("yuki-jpy", "100000", "JPY", None, None),
+)
+
+#: (from, to, amount, memo)
+DEMO_TRANSFERS: tuple[tuple[str, str, str, str], ...] = (
+    ("alice", "bob", "42.50", "concert tickets"),
+    ("bob", "carol", "10.00", "coffee beans"),
+    ("alice", "carol", "125.00", "rent share"),
+    ("carol", "alice", "5.25", "parking"),
+    ("bob", "alice", "19.99", "book"),
+    ("alice", "bob", "7.00", "lunch"),
+    ("alice", "carol", "60.00", "groceries"),
+    ("carol", "bob", "15.50", "cinema"),
+)
+
+
+async def load_demo(ledger: Ledger) -> None:
+    """Create the demo accounts and transfers (idempotent)."""
+    for account_id, balance, currency, email, phone in DEMO_ACCOUNTS:
+        try:
+            await ledger.create_account_with_balance(
+                account_id, Decimal(balance), currency=currency, email=email, phone=phone
+            )
+        except AccountExists:
+            log.info("demo account already exists", extra={"account_id": account_id})
+    for number, (source, destination, amount, memo) in enumerate(DEMO_TRANSFERS, start=1):
+        await ledger.transfer_credits(
+            source, destination, Decimal(amount), idempotency_key=f"demo-{number}", memo=memo
+        )
+    log.info(
+        "demo data loaded",
+        extra={"accounts": [a[0] for a in DEMO_ACCOUNTS], "transfers": len(DEMO_TRANSFERS)},
+    )
