@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Make sure `redis-server` is on PATH (the Redis event hub tests start their own on a free port).
+# Quiet and idempotent: does nothing when it is already installed; needs root for apt-get.
+set -euo pipefail
+if command -v redis-server >/dev/null 2>&1; then
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-redis: redis-server is missing and apt-get is not available; install Redis" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+# Debian's package may start a system service on 6379; the tests never use it.
+command -v redis-server >/dev/null 2>&1
