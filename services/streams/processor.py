@@ -1,0 +1,97 @@
+"""`process_records`: stream records to domain events to handlers, shared by the poller and the
+Lambda handler.
+
+Each handler runs on its own: it is retried with backoff, and its failure never stops the
+other handlers of the same event. A record fails (and is reported, so that it is delivered
+again) only when it cannot be decoded or a `required` handler kept failing; effects are
+idempotent, so a redelivered record repeats nothing that already happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.events.decode import UndecodableRecord, decode_record, sequence_number
+from services.events.model import BalanceChanged
+from services.ledger.retry import Backoff
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """Something done with every BalanceChanged: publish to the hub, notify the holder, ..."""
+
+    name: str
+    handle: Callable[[BalanceChanged], Awaitable[None]]
+    #: A required handler's lasting failure fails the record, so it is delivered again.
+    #: A best-effort one is logged and skipped (the hub: subscribers fill gaps themselves).
+    required: bool = True
+
+
+@dataclass(slots=True)
+class BatchResult:
+    processed: int = 0
+    events: int = 0
+    #: Sequence numbers of the records that failed, in stream order.
+    failed: list[str] = field(default_factory=list)
+
+
+class StreamProcessor:
+    def __init__(
+        self,
+        handlers: Sequence[Handler],
+        *,
+        max_attempts: int = 3,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._handlers = list(handlers)
+        self._max_attempts = max(1, max_attempts)
+        self._backoff = backoff or Backoff(0.05, 1.0)
+
+    async def process_records(self, records: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """Handle records in stream order. Never raises for a record: failures are returned."""
+        result = BatchResult()
+        for record in records:
+            result.processed += 1
+            try:
+                event = decode_record(record)
+            except UndecodableRecord as exc:
+                log.error("stream record undecodable", extra={"reason": str(exc)})
+                result.failed.append(sequence_number(record))
+                continue
+            if not isinstance(event, BalanceChanged):
+                continue
+            result.events += 1
+            ok = True
+            for handler in self._handlers:
+                if not await self._run_isolated(handler, event):
+                    ok = ok and not handler.required
+            if not ok:
+                result.failed.append(sequence_number(record))
+        return result
+
+    async def _run_isolated(self, handler: Handler, event: BalanceChanged) -> bool:
+        for attempt in range(self._max_attempts):
+            try:
+                await handler.handle(event)
+                return True
+            except Exception as exc:  # noqa: BLE001 - one handler must never stop the others
+                last = attempt + 1 == self._max_attempts
+                log.log(
+                    logging.ERROR if last else logging.WARNING,
+                    "stream handler failed",
+                    extra={
+                        "handler": handler.name,
+                        "account_id": event.account_id,
+                        "version": event.version,
+                        "attempt": attempt + 1,
+                        "error": repr(exc),
+                    },
+                )
+                if not last:
+                    await self._backoff.sleep(attempt)
+        return False
