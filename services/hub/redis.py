@@ -1,0 +1,230 @@
+"""RedisHub: events carried between processes by Redis pub/sub, one channel per account.
+
+Every server subscribes to the channels of the accounts its clients watch (one Redis
+subscription per account, however many local subscribers) and fans out locally. Pub/sub
+drops messages while a connection is down, so each server tracks the last version it has
+seen per account and fills any gap from the table: on a version jump, and whenever a channel
+subscription is (re)confirmed after a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.errors import AccountNotFound
+from services.events import wire
+from services.events.model import BalanceChanged
+from services.hub.memory import InProcessHub
+from services.hub.ports import HistorySource
+from services.hub.subscription import Subscription
+from services.ledger.retry import Backoff
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "ledger:balance:"
+
+
+@dataclass(slots=True)
+class _Watch:
+    """This server's view of one account's channel."""
+
+    ready: asyncio.Future[None]
+    #: The last version delivered locally (None until known).
+    last: int | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class RedisHub:
+    def __init__(
+        self,
+        url: str,
+        history: HistorySource,
+        *,
+        capacity: int = 256,
+        channel_prefix: str = CHANNEL_PREFIX,
+        subscribe_timeout_seconds: float = 5.0,
+    ) -> None:
+        self._history = history
+        self._prefix = channel_prefix
+        self._timeout = subscribe_timeout_seconds
+        self._local = InProcessHub(capacity, on_first=self._on_first, on_idle=self._on_idle)
+        self._publisher: Redis = Redis.from_url(url)
+        self._listener: Redis = Redis.from_url(url)
+        self._pubsub = self._listener.pubsub()
+        self._watches: dict[str, _Watch] = {}
+        self._control = asyncio.Lock()
+        self._subscribed: set[str] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._backoff = Backoff(0.05, 2.0)
+        self._closed = False
+
+    def channel(self, account_id: str) -> str:
+        return f"{self._prefix}{account_id}"
+
+    async def publish(self, event: BalanceChanged) -> None:
+        """Raises RedisError when Redis cannot be reached (subscribers fill the gap later)."""
+        await self._publisher.publish(self.channel(event.account_id), wire.dumps(event))
+
+    async def subscribe(self, account_id: str, *, capacity: int | None = None) -> Subscription:
+        subscription = self._local.add(account_id, capacity=capacity)
+        watch = self._watches[account_id]
+        try:
+            await asyncio.wait_for(asyncio.shield(watch.ready), self._timeout)
+        except TimeoutError:
+            log.warning("redis subscription not confirmed yet", extra={"account_id": account_id})
+        if watch.last is None:
+            try:
+                version = (await self._history.get_account(account_id)).version
+            except AccountNotFound:
+                version = 0
+            if watch.last is None:  # no message came in meanwhile
+                watch.last = version
+        return subscription
+
+    async def ping(self) -> None:
+        await self._publisher.ping()
+
+    def subscriber_count(self, account_id: str | None = None) -> int:
+        return self._local.subscriber_count(account_id)
+
+    async def close(self) -> None:
+        self._closed = True
+        await self._local.close()
+        tasks = [*self._tasks, *([self._reader] if self._reader else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
+                await task
+        with contextlib.suppress(RedisError, OSError):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._listener.aclose()
+        await self._publisher.aclose()
+
+    def _on_first(self, account_id: str) -> None:
+        if account_id not in self._watches:
+            self._watches[account_id] = _Watch(ready=asyncio.get_running_loop().create_future())
+        self._spawn(self._reconcile(account_id))
+
+    def _on_idle(self, account_id: str) -> None:
+        self._spawn(self._reconcile(account_id))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reconcile(self, account_id: str) -> None:
+        """Make the Redis subscription match whether the account has local subscribers."""
+        attempt = 0
+        while not self._closed:
+            try:
+                async with self._control:
+                    wanted = self._local.subscriber_count(account_id) > 0
+                    channel = self.channel(account_id)
+                    if wanted and channel not in self._subscribed:
+                        await self._pubsub.subscribe(channel)
+                        self._subscribed.add(channel)
+                        self._start_reader()
+                    elif not wanted:
+                        if channel in self._subscribed:
+                            self._subscribed.discard(channel)
+                            await self._pubsub.unsubscribe(channel)
+                        self._watches.pop(account_id, None)
+                return
+            except (RedisError, OSError) as exc:
+                log.warning("redis subscribe failed", extra={"error": repr(exc)})
+                await self._backoff.sleep(attempt)
+                attempt += 1
+
+    def _start_reader(self) -> None:
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        attempt = 0
+        while not self._closed:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+                attempt = 0
+            except (RedisError, OSError) as exc:
+                # redis-py reconnects and resubscribes on the next read; the confirmations
+                # that follow trigger a fill of whatever was published meanwhile.
+                log.warning("redis connection lost", extra={"error": repr(exc)})
+                await self._backoff.sleep(attempt)
+                attempt += 1
+                continue
+            if message is not None:
+                await self._dispatch(message)
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
+        channel = _text(message.get("channel"))
+        if not channel or not channel.startswith(self._prefix):
+            return
+        account_id = channel[len(self._prefix) :]
+        watch = self._watches.get(account_id)
+        if watch is None:
+            return
+        kind = message.get("type")
+        if kind == "subscribe":
+            if not watch.ready.done():
+                watch.ready.set_result(None)
+            if watch.last is not None:  # a resubscription: messages may have been lost
+                await self._fill(account_id, watch, None)
+        elif kind == "message":
+            try:
+                event = wire.loads(message["data"])
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("undecodable hub message", extra={"channel": channel, "error": repr(exc)})
+                return
+            await self._deliver(account_id, watch, event)
+
+    async def _deliver(self, account_id: str, watch: _Watch, event: BalanceChanged) -> None:
+        if watch.last is not None:
+            if event.version <= watch.last:
+                return
+            if event.version > watch.last + 1:
+                await self._fill(account_id, watch, event.version - 1)
+                if event.version <= watch.last:
+                    return
+        watch.last = event.version
+        self._local.deliver(event)
+
+    async def _fill(self, account_id: str, watch: _Watch, up_to: int | None) -> None:
+        """Deliver the committed entries after `watch.last` (up to `up_to`) from the table."""
+        assert watch.last is not None
+        start = watch.last
+        while up_to is None or watch.last < up_to:
+            try:
+                entries = await self._history.entries_after(account_id, watch.last, 500)
+            except Exception as exc:  # noqa: BLE001 - the next message or reconnect retries
+                log.error(
+                    "hub gap fill failed", extra={"account_id": account_id, "error": repr(exc)}
+                )
+                return
+            for entry in entries:
+                if up_to is not None and entry.version > up_to:
+                    break
+                watch.last = entry.version
+                self._local.deliver(BalanceChanged(entry))
+            if len(entries) < 500 or (up_to is not None and watch.last >= up_to):
+                break
+        if watch.last != start:
+            log.info(
+                "hub gap filled from the table",
+                extra={"account_id": account_id, "after": start, "up_to": watch.last},
+            )
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if isinstance(value, str) else None

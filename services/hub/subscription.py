@@ -1,0 +1,97 @@
+"""One subscriber's bounded queue of events, read as an async iterator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+from services.events.model import BalanceChanged
+
+
+class SubscriptionClosed(Exception):
+    """The hub closed the subscription; `reason` says why (resume with `afterVersion`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Subscription:
+    """Events of one account for one subscriber, in publish order.
+
+    Bounded: when `capacity` events are waiting and another arrives, the subscription is closed
+    (its iterator raises SubscriptionClosed) instead of slowing the publisher or growing.
+    """
+
+    __slots__ = ("_closed", "_events", "_on_close", "_waiter", "account_id", "capacity")
+
+    def __init__(
+        self,
+        account_id: str,
+        capacity: int,
+        on_close: Callable[[Subscription], None] | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self.capacity = max(1, capacity)
+        self._events: deque[BalanceChanged] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        #: None while open; "" when ended by the reader; else the hub's reason.
+        self._closed: str | None = None
+        self._on_close = on_close
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    @property
+    def pending(self) -> int:
+        return len(self._events)
+
+    def offer(self, event: BalanceChanged) -> bool:
+        """Queue an event without waiting. False (and the subscription closed) on overflow."""
+        if self._closed is not None:
+            return False
+        if len(self._events) >= self.capacity:
+            self.close(
+                f"subscriber too slow: more than {self.capacity} changes waiting; "
+                "resubscribe with afterVersion set to the last version received"
+            )
+            return False
+        self._events.append(event)
+        self._wake()
+        return True
+
+    def close(self, reason: str | None = None) -> None:
+        """Stop the subscription. With a reason (the hub closing it) the reader gets
+        SubscriptionClosed(reason); without one (the reader's own close) iteration just ends."""
+        if self._closed is not None:
+            return
+        self._closed = reason or ""
+        if reason:
+            self._events.clear()  # the reader resumes from its last version: free memory now
+        self._wake()
+        if self._on_close is not None:
+            self._on_close(self)
+            self._on_close = None
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> BalanceChanged:
+        while True:
+            if self._events:
+                return self._events.popleft()
+            if self._closed == "":
+                raise StopAsyncIteration
+            if self._closed is not None:
+                raise SubscriptionClosed(self._closed)
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
