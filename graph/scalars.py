@@ -58,6 +58,8 @@ def serialize_decimal(value: object) -> str:
     number = Decimal(value)
     if not number.is_finite():
         raise TypeError("Decimal cannot serialize a non-finite number")
+    if number.is_zero():
+        number = number.copy_abs()  # "-0.00" is not an amount anyone should see
     return format(number, "f")
 
 

@@ -1,0 +1,48 @@
+"""Media type negotiation for GraphQL over HTTP, and the committed schema file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.export_schema import schema_sdl
+from entrypoints.graphql_http import GRAPHQL_RESPONSE_JSON, negotiate
+from graph.errors import ErrorCode
+from graph.types import EntryDirection
+from services import Direction
+from services import ErrorCode as DomainErrorCode
+
+JSON = "application/json"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, JSON),
+        ("", JSON),
+        ("*/*", JSON),
+        ("application/json", JSON),
+        ("application/graphql-response+json", GRAPHQL_RESPONSE_JSON),
+        ("application/graphql-response+json, application/json;q=0.9", GRAPHQL_RESPONSE_JSON),
+        ("application/json, application/graphql-response+json;q=0.5", JSON),
+        ("application/graphql-response+json;charset=utf-8", GRAPHQL_RESPONSE_JSON),
+        ("Application/GraphQL-Response+JSON", GRAPHQL_RESPONSE_JSON),
+        ("application/graphql-response+json;q=0", JSON),
+        ("text/html", JSON),
+    ],
+)
+def test_negotiate(accept: str | None, chosen: str) -> None:
+    assert negotiate(accept) == chosen
+
+
+def test_schema_file_is_up_to_date() -> None:
+    assert SCHEMA_FILE.read_text("utf-8") == schema_sdl(), (
+        "schema.graphql is stale: run `make schema` and commit it"
+    )
+
+
+def test_enums_mirror_the_domain() -> None:
+    assert [c.value for c in ErrorCode] == [c.value for c in DomainErrorCode]
+    assert {d.value for d in EntryDirection} == {d.value for d in Direction}
