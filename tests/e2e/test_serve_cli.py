@@ -1,0 +1,120 @@
+"""`ledger serve` as a user runs it first: no configuration at all, so the embedded in-memory
+DynamoDB; `--demo` fills it. The installed console script in a fresh process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import free_port
+
+STARTUP_SECONDS = 60
+
+
+def ledger_command() -> list[str]:
+    script = Path(sys.executable).with_name("ledger")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from entrypoints.cli import app; app(prog_name='ledger')"]
+
+
+def unconfigured_environment(home: Path) -> dict[str, str]:
+    """No AWS or ledger settings anywhere: what a first-time user has."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "LEDGER_", "BOTO_"))
+    }
+    env.update(
+        HOME=str(home),
+        AWS_CONFIG_FILE=str(home / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+@contextmanager
+def ledger_serve(tmp_path: Path, *args: str) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*ledger_command(), "serve", "--port", str(port), *args],
+            env=unconfigured_environment(tmp_path),
+            cwd=tmp_path,  # no `.env` file
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        yield url, log_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def graphql(url: str, query: str) -> dict[str, object]:
+    response = httpx.post(url + "/graphql", json={"query": query}, timeout=30)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    data: dict[str, object] = body["data"]
+    return data
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
+    with ledger_serve(tmp_path, *(["--demo"] if demo else [])) as (url, log_path):
+        seeded = graphql(
+            url, '{ account(id: "alice") { id balance } missingAccounts(ids: ["alice"]) }'
+        )
+        if demo:
+            assert seeded["missingAccounts"] == []
+            history = graphql(
+                url, '{ account(id: "alice") { transactions(first: 3) { edges { cursor } } } }'
+            )
+            assert len(history["account"]["transactions"]["edges"]) == 3  # type: ignore[index]
+        else:
+            assert seeded == {"account": None, "missingAccounts": ["alice"]}
+            graphql(
+                url,
+                'mutation { createAccount(input: {id: "alice", initialBalance: "10"}) '
+                "{ userErrors { code } } }",
+            )
+            graphql(url, 'mutation { createAccount(input: {id: "bob"}) { userErrors { code } } }')
+        moved = graphql(
+            url,
+            'mutation { transfer(input: {fromAccountId: "alice", toAccountId: "bob", '
+            'amount: "1.50"}) { transfer { amount } userErrors { code } } }',
+        )
+        assert moved == {"transfer": {"transfer": {"amount": "1.50"}, "userErrors": []}}
+        page = httpx.get(url + "/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert "graphiql.min.js" in page.text
+        assert httpx.get(url + "/static/graphiql.min.js").status_code == 200
+    log = log_path.read_text()
+    assert "in memory" in log
+    assert "/graphql" in log
