@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 
 from services import Account, Ledger, Transfer
 
@@ -37,6 +38,24 @@ class Context:
             transfers=DataLoader(load_fn=load_transfers),
             max_page_size=max_page_size,
         )
+
+    def for_operation(self) -> Context:
+        """The same services with empty loaders."""
+        return Context.for_request(self.ledger, max_page_size=self.max_page_size)
+
+
+class LoadersPerOperation(SchemaExtension):
+    """Gives every operation fresh DataLoaders.
+
+    Over HTTP the context is new per request anyway; a websocket's context lives as long as
+    the socket, and loaders kept there would serve one operation the balances another read.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            self.execution_context.context = context.for_operation()
+        yield
 
 
 Info = strawberry.Info[Context, None]

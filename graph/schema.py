@@ -25,6 +25,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graph.context import LoadersPerOperation
 from graph.masking import MaskUnexpectedErrors, should_mask_error
 from graph.scalars import SCALARS
 from services.settings import Settings
@@ -54,6 +55,7 @@ def extensions(settings: Settings) -> list[ExtensionFactory]:
     max_aliases = settings.graphql_max_aliases
     chosen: list[ExtensionFactory] = [
         MaskUnexpectedErrors,
+        LoadersPerOperation,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         shared_rules(QueryDepthLimiter(max_depth=max_depth)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urljoin
 
 import httpx
@@ -124,6 +124,41 @@ def test_websocket_on_the_same_path(api: Api) -> None:
             "payload": {"data": {"__typename": "Query"}},
         }
         assert json.loads(ws.recv(timeout=10)) == {"id": "1", "type": "complete"}
+
+
+def test_websocket_operations_do_not_share_cached_balances(
+    api: Api, uid: Callable[[str], str]
+) -> None:
+    payer, payee = uid("payer"), uid("payee")
+    for account_id, balance in ((payer, "10.00"), (payee, "0")):
+        api.data(
+            "mutation($id: ID!, $b: Decimal) { createAccount(input: {id: $id, initialBalance: $b})"
+            " { userErrors { code } } }",
+            id=account_id,
+            b=balance,
+        )
+    query = {
+        "query": "query($id: ID!) { account(id: $id) { balance } }",
+        "variables": {"id": payer},
+    }
+    url = api.graphql.replace("http://", "ws://")
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        balances = []
+        for n in range(2):
+            ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": query}))
+            balances.append(
+                json.loads(ws.recv(timeout=10))["payload"]["data"]["account"]["balance"]
+            )
+            assert json.loads(ws.recv(timeout=10))["type"] == "complete"
+            api.data(
+                "mutation($a: ID!, $b: ID!) { transfer(input: {fromAccountId: $a, toAccountId: $b,"
+                ' amount: "4"}) { userErrors { code } } }',
+                a=payer,
+                b=payee,
+            )
+    assert balances == ["10.00", "6.00"]
 
 
 def test_depth_limit_over_http(api: Api) -> None:
