@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from services.embedded_dynamodb import EmbeddedDynamoDB, reset
 from services.ledger import Ledger
 from services.settings import Settings
 
@@ -19,8 +20,6 @@ def dynamodb_endpoint() -> Iterator[str]:
     if external:
         yield external
         return
-    from services.embedded_dynamodb import EmbeddedDynamoDB
-
     with EmbeddedDynamoDB() as url:
         yield url
 
@@ -28,11 +27,7 @@ def dynamodb_endpoint() -> Iterator[str]:
 @pytest.fixture
 def settings(dynamodb_endpoint: str) -> Settings:
     """Settings for a clean endpoint: every table, mail and SMS of the last test is gone."""
-    import urllib.request
-
-    urllib.request.urlopen(
-        urllib.request.Request(dynamodb_endpoint + "/moto-api/reset", method="POST")
-    ).read()
+    reset(dynamodb_endpoint)
     return Settings(
         endpoint_url=dynamodb_endpoint,
         access_key_id="test",

@@ -1,0 +1,39 @@
+"""`python -m services.embedded_dynamodb`: serve until stdin closes (the parent went away)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+
+from services.embedded_dynamodb.server import build_server
+
+READY = "EMBEDDED_DYNAMODB_READY"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Embedded in-memory DynamoDB endpoint.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="exit when stdin reaches end of file, so the server never outlives its parent",
+    )
+    options = parser.parse_args()
+    server = build_server(options.host, options.port)
+    host, port = str(server.host), server.port
+    if options.exit_with_stdin:
+        threading.Thread(target=_exit_on_eof, daemon=True).start()
+    print(f"{READY} http://{host}:{port}", flush=True)  # noqa: T201 - the parent reads this line
+    server.serve_forever()
+
+
+def _exit_on_eof() -> None:
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
