@@ -6,6 +6,7 @@ checked against the currency's exponent. Excess precision is rejected, never rou
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from services.errors import InvalidAmount, InvalidInput
@@ -56,6 +57,9 @@ def validate_currency(currency: object) -> str:
     return code
 
 
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def to_decimal(value: object, *, field: str) -> Decimal:
     """Coerce a Decimal, int or decimal string to a finite Decimal. Raises InvalidAmount.
 
@@ -72,12 +76,13 @@ def to_decimal(value: object, *, field: str) -> Decimal:
         number = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
+        # Python's Decimal also takes "1_000" and non-ASCII digits; an amount is plain ASCII.
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise InvalidAmount(f"{field} {value!r} is not a decimal number", field=field)
         try:
             number = Decimal(text)
         except InvalidOperation:
             raise InvalidAmount(f"{field} {value!r} is not a decimal number", field=field) from None
-        if not text or text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
-            raise InvalidAmount(f"{field} must be a finite number", field=field)
     else:
         raise InvalidAmount(f"{field} must be a decimal amount", field=field)
     if not number.is_finite():

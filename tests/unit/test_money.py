@@ -184,3 +184,11 @@ def test_validate_currency_rejects_unknown_codes(given: object) -> None:
         validate_currency(given)
     assert raised.value.field == "currency"
     assert raised.value.code is ErrorCode.INVALID_INPUT
+
+
+@pytest.mark.parametrize(
+    "text", ["1_000", "1 000", "\u0661\u0662", "\uff11\uff12", "0x10", "1e", "--1", "1.2.3"]
+)
+def test_to_decimal_accepts_only_plain_ascii_numbers(text: str) -> None:
+    with pytest.raises(InvalidAmount):
+        to_decimal(text, field="amount")
