@@ -21,7 +21,7 @@ from services.money import format_amount
 DEFAULT_PAGE_SIZE = 20
 
 
-def in_currency(amount: Decimal, currency: str) -> Decimal:
+def currency_places(amount: Decimal, currency: str) -> Decimal:
     """The amount with exactly the currency's decimal places (`100` USD -> `100.00`)."""
     return Decimal(format_amount(amount, currency))
 
@@ -64,7 +64,7 @@ class Account:
     def from_domain(cls, account: model.Account) -> Account:
         return cls(
             id=strawberry.ID(account.id),
-            balance=in_currency(account.balance, account.currency),
+            balance=currency_places(account.balance, account.currency),
             currency=account.currency,
             email=account.email,
             phone=account.phone,
@@ -97,7 +97,7 @@ class Transfer:
             id=strawberry.ID(transfer.id),
             from_account_id=strawberry.ID(transfer.from_account_id),
             to_account_id=strawberry.ID(transfer.to_account_id),
-            amount=in_currency(transfer.amount, transfer.currency),
+            amount=currency_places(transfer.amount, transfer.currency),
             currency=transfer.currency,
             memo=transfer.memo,
             idempotency_key=transfer.idempotency_key,
@@ -137,8 +137,8 @@ class LedgerEntry:
             account_id=strawberry.ID(entry.account_id),
             counterparty_id=strawberry.ID(counterparty) if counterparty is not None else None,
             direction=EntryDirection(Direction(entry.direction).value),
-            amount=in_currency(entry.amount, entry.currency),
-            balance_after=in_currency(entry.balance_after, entry.currency),
+            amount=currency_places(entry.amount, entry.currency),
+            balance_after=currency_places(entry.balance_after, entry.currency),
             currency=entry.currency,
             memo=entry.memo,
             created_at=entry.created_at,

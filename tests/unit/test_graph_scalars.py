@@ -16,7 +16,7 @@ from graph.scalars import (
     serialize_datetime,
     serialize_decimal,
 )
-from graph.types import in_currency
+from graph.types import currency_places
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_decimal_literals() -> None:
     ],
 )
 def test_amounts_print_with_currency_places(amount: Decimal, currency: str, text: str) -> None:
-    assert serialize_decimal(in_currency(amount, currency)) == text
+    assert serialize_decimal(currency_places(amount, currency)) == text
 
 
 def test_serialize_never_uses_exponent_form() -> None:
