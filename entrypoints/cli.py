@@ -7,6 +7,7 @@ import contextlib
 
 import typer
 
+from entrypoints import worker_cli
 from entrypoints.logs import configure_logging
 from services.ledger import Ledger
 from services.settings import Settings
@@ -79,3 +80,7 @@ def serve(
         lifespan="on",  # a failed startup (no DynamoDB) stops the process instead of serving 500s
         proxy_headers=False,
     )
+
+
+app.command("stream-worker")(worker_cli.stream_worker)
+app.add_typer(worker_cli.notifications_app, name="notifications")

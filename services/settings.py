@@ -6,6 +6,7 @@ Every setting, its variable and its default is listed in the README's configurat
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,66 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     #: Serve the GraphiQL page on GET /graphql to browsers.
     graphiql: bool = True
+
+    # Stream worker, notifications and live subscriptions (issue 4).
+    notify_email: bool = Field(
+        default=True,
+        description="Send an e-mail through SES for each entry of an account with one.",
+    )
+    notify_sms: bool = Field(
+        default=True, description="Send an SMS for each entry of an account with a phone number."
+    )
+    email_sender: str = Field(
+        default="ledger@example.com", description="From address of e-mails (verified in SES)."
+    )
+    ses_region: str | None = Field(default=None, description="SES region; None: `region`.")
+    ses_endpoint_url: str | None = Field(
+        default=None, description="SES endpoint; None: the DynamoDB endpoint URL, if any."
+    )
+    sms_provider: Literal["gateway", "sns", "none"] = Field(
+        default="none", description="Who sends SMS: an HTTP gateway, Amazon SNS, or nobody."
+    )
+    sms_gateway_url: str | None = Field(default=None, description="The SMS gateway's POST URL.")
+    sms_gateway_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for the SMS gateway."
+    )
+    sms_sender: str = Field(default="Ledger", description="SMS sender name or number.")
+    sns_endpoint_url: str | None = Field(
+        default=None, description="SNS endpoint; None: the DynamoDB endpoint URL, if any."
+    )
+    notification_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Send attempts before a notification is FAILED."
+    )
+    notification_retry_base_seconds: float = Field(
+        default=0.5, ge=0, description="First backoff between send attempts (doubles, jittered)."
+    )
+    notification_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of one call to the SMS gateway."
+    )
+    notification_max_in_flight: int = Field(
+        default=1000, ge=1, description="Sends in progress before the stream worker waits."
+    )
+    notification_stale_seconds: float = Field(
+        default=300.0, gt=0, description="A PENDING notification this old is retried as failed."
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for the event hub across replicas; None: in-process."
+    )
+    stream_poll_interval_seconds: float = Field(
+        default=1.0, gt=0, description="Pause of the stream worker when it has caught up."
+    )
+    stream_batch_size: int = Field(
+        default=1000, ge=1, le=1000, description="Records per GetRecords call."
+    )
+    stream_max_record_attempts: int = Field(
+        default=5, ge=1, description="Tries of a failing record before the worker skips it."
+    )
+    subscriber_queue_size: int = Field(
+        default=256, ge=1, description="Changes waiting per subscriber before it is closed."
+    )
+    serve_stream_worker: bool = Field(
+        default=True, description="`ledger serve` runs the stream worker in its process."
+    )
 
     def use_embedded(self) -> bool:
         """True when the service should run its own in-memory DynamoDB endpoint."""

@@ -1,0 +1,109 @@
+"""`ledger stream-worker` and `ledger notifications failed|retry`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+
+import typer
+
+from services.bootstrap import bootstrap
+from services.settings import Settings
+
+notifications_app = typer.Typer(
+    help="Notifications that could not be sent.", no_args_is_help=True, add_completion=False
+)
+
+
+def _services_settings() -> Settings:
+    settings = Settings()
+    if settings.use_embedded():
+        typer.echo(
+            "No DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials). The embedded "
+            "in-memory endpoint lives inside `ledger serve`, which runs its own stream worker.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+def stream_worker(
+    once: bool = typer.Option(False, "--once", help="Process what is there, then exit."),
+) -> None:
+    """Read the table's stream: publish balance changes and send notifications."""
+    settings = _services_settings()
+
+    async def run() -> int:
+        async with bootstrap(settings) as services:
+            worker = services.stream_worker
+            assert worker is not None
+            if once:
+                return await worker.catch_up()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(signum, stop.set)
+            await worker.run(stop)
+            return 0
+
+    read = asyncio.run(run())
+    if once:
+        typer.echo(f"processed {read} stream records")
+
+
+@notifications_app.command("failed")
+def failed(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """List notifications whose every attempt failed (and ones abandoned by a dead worker)."""
+    settings = _services_settings()
+
+    async def run() -> list[dict[str, object]]:
+        async with bootstrap(settings) as services:
+            assert services.notifier is not None
+            return [
+                {
+                    "entry_id": n.entry_id,
+                    "channel": n.channel.value,
+                    "account_id": n.account_id,
+                    "version": n.version,
+                    "transfer_id": n.transfer_id,
+                    "status": n.status.value,
+                    "attempts": n.attempts,
+                    "updated_at": n.updated_at.isoformat(),
+                    "error": n.error,
+                }
+                for n in await services.notifier.failed()
+            ]
+
+    rows = asyncio.run(run())
+    for row in rows:
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            typer.echo(
+                f"{row['entry_id']}  {row['channel']:<5}  {row['account_id']}  "
+                f"v{row['version']}  {row['status']}  attempts={row['attempts']}  {row['error']}"
+            )
+    if not as_json:
+        typer.echo(f"{len(rows)} failed notification(s)")
+
+
+@notifications_app.command("retry")
+def retry() -> None:
+    """Send every failed notification again (each at most once more). Exit 1 if any failed."""
+    settings = _services_settings()
+
+    async def run() -> tuple[int, int, int]:
+        async with bootstrap(settings) as services:
+            assert services.notifier is not None
+            report = await services.notifier.retry_failed()
+            return report.sent, report.failed, report.skipped
+
+    sent, still_failed, skipped = asyncio.run(run())
+    typer.echo(f"sent {sent}, failed again {still_failed}, skipped {skipped}")
+    if still_failed:
+        raise typer.Exit(1)
