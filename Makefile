@@ -33,6 +33,8 @@ typecheck: $(STAMP)
 	@$(BIN)/mypy
 
 test: lint typecheck
+	@echo "==> redis-server (for the Redis event hub tests; installed from Debian packages when missing)"
+	@bash scripts/ensure-redis.sh
 	@echo "==> pytest"
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
