@@ -6,6 +6,7 @@ Called by the ASGI lifespan, the CLI and tests. Nothing connects to AWS at impor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -115,7 +116,7 @@ async def bootstrap(
         processor = StreamProcessor(
             [
                 Handler("hub", hub.publish, required=False),
-                Handler("notifications", notifier.handle),
+                Handler("notifications", notifier.handle, concurrency=16),
             ],
             backoff=backoff,
         )
@@ -199,3 +200,22 @@ def _for_service(settings: Settings, endpoint_url: str | None, region: str | Non
     if region:
         update["region"] = region
     return settings.model_copy(update=update) if update else settings
+
+
+@asynccontextmanager
+async def stream_worker_running(services: Services) -> AsyncIterator[asyncio.Task[None] | None]:
+    """Run the stream worker in the background while the block runs (`ledger serve`), when
+    `settings.serve_stream_worker` is on; stop it on exit and let started sends finish."""
+    worker = services.stream_worker
+    if worker is None or not services.settings.serve_stream_worker:
+        yield None
+        return
+    task = asyncio.get_running_loop().create_task(worker.run(), name="stream-worker")
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if services.notifier is not None:
+            await services.notifier.drain()

@@ -79,11 +79,28 @@ class Notifier:
             notification = self._build(channel, event.entry, account)
             if notification is None:
                 continue  # no e-mail address or phone number: nothing to send
-            if await self._outbox.claim(notification):
-                await self._slots.acquire()  # backpressure when providers fall far behind
-                task = asyncio.get_running_loop().create_task(self._deliver(notification))
-                self._in_flight.add(task)
-                task.add_done_callback(self._finished)
+            await self._slots.acquire()  # backpressure when providers fall far behind
+            claimed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            task = asyncio.get_running_loop().create_task(
+                self._claim_and_deliver(notification, claimed)
+            )
+            self._in_flight.add(task)
+            task.add_done_callback(self._finished)
+            # Shielded: a worker stopped right here still sends what it claimed, so a claim
+            # never stays PENDING with nobody to send it.
+            await asyncio.shield(claimed)
+
+    async def _claim_and_deliver(
+        self, notification: Notification, claimed: asyncio.Future[bool]
+    ) -> bool:
+        try:
+            mine = await self._outbox.claim(notification)
+        except Exception as exc:  # noqa: BLE001 - handed to `handle`, which fails the record
+            claimed.set_exception(exc)
+            claimed.exception()  # retrieved here too: nobody may be waiting any more
+            return False
+        claimed.set_result(mine)
+        return await self._deliver(notification) if mine else False
 
     async def drain(self) -> None:
         """Wait for every send started so far (before returning from a Lambda, on shutdown)."""

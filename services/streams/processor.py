@@ -9,6 +9,7 @@ idempotent, so a redelivered record repeats nothing that already happened.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ class Handler:
     #: A required handler's lasting failure fails the record, so it is delivered again.
     #: A best-effort one is logged and skipped (the hub: subscribers fill gaps themselves).
     required: bool = True
+    #: Events handled at once. 1 keeps stream order (the hub); an order-free handler
+    #: (notifications) may overlap its events' I/O.
+    concurrency: int = 1
 
 
 @dataclass(slots=True)
@@ -53,26 +57,43 @@ class StreamProcessor:
         self._backoff = backoff or Backoff(0.05, 1.0)
 
     async def process_records(self, records: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """Handle records in stream order. Never raises for a record: failures are returned."""
-        result = BatchResult()
-        for record in records:
-            result.processed += 1
+        """Handle a batch. Each handler takes the batch's events in stream order, one handler
+        after the other (so the hub hears of the whole batch before any notification is sent).
+        Never raises for a record: failures are returned, in stream order."""
+        result = BatchResult(processed=len(records))
+        failed: set[int] = set()
+        events: list[tuple[int, BalanceChanged]] = []
+        for position, record in enumerate(records):
             try:
                 event = decode_record(record)
             except UndecodableRecord as exc:
                 log.error("stream record undecodable", extra={"reason": str(exc)})
-                result.failed.append(sequence_number(record))
+                failed.add(position)
                 continue
-            if not isinstance(event, BalanceChanged):
-                continue
-            result.events += 1
-            ok = True
-            for handler in self._handlers:
-                if not await self._run_isolated(handler, event):
-                    ok = ok and not handler.required
-            if not ok:
-                result.failed.append(sequence_number(record))
+            if isinstance(event, BalanceChanged):
+                events.append((position, event))
+        result.events = len(events)
+        for handler in self._handlers:
+            for position in await self._run_handler(handler, events):
+                if handler.required:
+                    failed.add(position)
+        result.failed = [sequence_number(records[p]) for p in sorted(failed)]
         return result
+
+    async def _run_handler(
+        self, handler: Handler, events: Sequence[tuple[int, BalanceChanged]]
+    ) -> list[int]:
+        """Positions of the events the handler kept failing on."""
+        if handler.concurrency <= 1:
+            return [p for p, event in events if not await self._run_isolated(handler, event)]
+        slots = asyncio.Semaphore(handler.concurrency)
+
+        async def run(event: BalanceChanged) -> bool:
+            async with slots:
+                return await self._run_isolated(handler, event)
+
+        outcomes = await asyncio.gather(*(run(event) for _, event in events))
+        return [p for (p, _), ok in zip(events, outcomes, strict=True) if not ok]
 
     async def _run_isolated(self, handler: Handler, event: BalanceChanged) -> bool:
         for attempt in range(self._max_attempts):

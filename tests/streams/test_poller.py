@@ -89,3 +89,26 @@ async def test_nothing_new_after_catching_up(services: Services) -> None:
     await worker.catch_up()
     await worker.catch_up()
     assert recorder.versions("a") == [1]
+
+
+async def test_the_background_worker_publishes_to_subscribers(services: Services) -> None:
+    import asyncio
+
+    from services.bootstrap import stream_worker_running
+
+    await services.ledger.create_account_with_balance("a", "10")
+    await services.ledger.create_account_with_balance("b", "0")
+    assert services.balances is not None
+    stream = services.balances.subscribe_balance("b", after_version=0)
+    async with stream_worker_running(services) as task:
+        assert task is not None
+        await services.ledger.transfer_credits("a", "b", "4.25")
+        change = await asyncio.wait_for(anext(stream), 10)
+    assert task.done()
+    assert (change.account_id, change.balance, change.delta, change.version) == (
+        "b",
+        Decimal("4.25"),
+        Decimal("4.25"),
+        1,
+    )
+    await stream.aclose()  # type: ignore[attr-defined]

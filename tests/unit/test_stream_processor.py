@@ -91,3 +91,28 @@ async def test_an_undecodable_record_fails_alone() -> None:
     result = await processor(Handler("fine", fine)).process_records(batch)
     assert seen == [1, 3]
     assert result.failed == ["1002"]
+
+
+async def test_the_hub_hears_the_whole_batch_before_slow_handlers_run() -> None:
+    log: list[str] = []
+
+    async def hub(event: BalanceChanged) -> None:
+        log.append(f"hub {event.version}")
+
+    async def notify(event: BalanceChanged) -> None:
+        log.append(f"notify {event.version}")
+
+    await processor(
+        Handler("hub", hub, required=False), Handler("notify", notify, concurrency=4)
+    ).process_records(records(3))
+    assert log[:3] == ["hub 1", "hub 2", "hub 3"]
+    assert sorted(log[3:]) == ["notify 1", "notify 2", "notify 3"]
+
+
+async def test_a_concurrent_handler_reports_its_failures_in_stream_order() -> None:
+    async def flaky(event: BalanceChanged) -> None:
+        if event.version % 2:
+            raise RuntimeError("odd")
+
+    result = await processor(Handler("flaky", flaky, concurrency=8)).process_records(records(5))
+    assert result.failed == ["1001", "1003", "1005"]
