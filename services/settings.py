@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
     read_timeout_seconds: float = Field(default=10.0, gt=0)
     #: Attempts for one transfer across version conflicts and transient failures.
-    transfer_max_attempts: int = Field(default=10, ge=1, le=100)
+    transfer_max_attempts: int = Field(default=20, ge=1, le=1000)
     retry_base_delay_seconds: float = Field(default=0.02, ge=0)
     retry_max_delay_seconds: float = Field(default=1.0, ge=0)
     #: GraphQL protection: deepest field nesting, tokens per document, aliases per operation.
