@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from services.events.decode import is_bookkeeping, sequence_number
 from services.ledger.retry import Backoff
@@ -75,7 +75,7 @@ class StreamPoller:
             try:
                 read = await self.poll_once()
                 failures = 0
-            except (ClientError, BotoCoreError, OSError, StreamNotEnabled) as exc:
+            except Exception as exc:  # noqa: BLE001 - the worker outlives any one failure
                 log.warning("stream poll failed", extra={"error": repr(exc), "attempt": failures})
                 self._forget_positions()
                 await self._wait(stop, self._backoff.delay(failures) + self._poll_interval)
