@@ -176,3 +176,27 @@ def cli_environment(settings: Settings) -> dict[str, str]:
         "LEDGER_NOTIFICATION_MAX_ATTEMPTS": "2",
         "LEDGER_AWS_MAX_ATTEMPTS": "2",
     }
+
+
+async def test_stream_worker_once_from_the_cli(
+    services: Services,
+    sms_gateway: SmsGateway,
+    stream_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await open_accounts(services)
+    await services.ledger.transfer_credits("alice", "bob", "3.00")
+    for name, value in cli_environment(stream_settings).items():
+        monkeypatch.setenv(name, value)
+
+    result = await cli(["stream-worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert "processed" in result.output
+    endpoint = stream_settings.endpoint_url
+    assert endpoint is not None
+    assert len(sent_mail(endpoint)) == 3  # alice's opening and debit, bob's credit
+    assert len(sms_gateway.texts_to(ALICE_PHONE)) == 2
+    again = await cli(["stream-worker", "--once"])  # resumes after its checkpoint
+    assert again.exit_code == 0, again.output
+    assert len(sent_mail(endpoint)) == 3
