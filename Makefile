@@ -6,7 +6,7 @@ STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint typecheck unit schema bench bench-smoke clean
+.PHONY: run demo test lint typecheck unit schema settings-doc bench bench-smoke clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating virtualenv in $(VENV) and installing the project (first run takes about a minute)"
@@ -37,6 +37,9 @@ test: lint typecheck
 	@bash scripts/ensure-redis.sh
 	@echo "==> pytest"
 	@$(BIN)/pytest $(PYTEST_ARGS)
+
+settings-doc: $(STAMP)
+	$(BIN)/python -m entrypoints.settings_doc --write README.md
 
 schema: $(STAMP)
 	$(BIN)/python -m entrypoints.export_schema > schema.graphql

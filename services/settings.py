@@ -27,13 +27,16 @@ class Settings(BaseSettings):
     )
 
     table_name: str = Field(
-        default="ledger", validation_alias=AliasChoices("LEDGER_TABLE", "table_name")
+        default="ledger",
+        validation_alias=AliasChoices("LEDGER_TABLE", "table_name"),
+        description="The ledger's DynamoDB table.",
     )
     region: str = Field(
         default="us-east-1",
         validation_alias=AliasChoices(
             "LEDGER_REGION", "AWS_REGION", "AWS_DEFAULT_REGION", "region"
         ),
+        description="AWS region.",
     )
     endpoint_url: str | None = Field(
         default=None,
@@ -43,33 +46,70 @@ class Settings(BaseSettings):
             "AWS_ENDPOINT_URL",
             "endpoint_url",
         ),
+        description="DynamoDB endpoint; None: AWS's (or the embedded one, see `embedded`).",
     )
-    access_key_id: str | None = None
-    secret_access_key: SecretStr | None = None
-    session_token: SecretStr | None = None
-    #: None: embedded when neither an endpoint nor AWS credentials are configured.
-    embedded: bool | None = None
-    create_table: bool = True
-    default_currency: str = "USD"
-    #: botocore attempts per AWS call (standard retry mode).
-    aws_max_attempts: int = Field(default=3, ge=1, le=20)
-    max_pool_connections: int = Field(default=64, ge=1)
-    connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    read_timeout_seconds: float = Field(default=10.0, gt=0)
-    #: Attempts for one transfer across version conflicts and transient failures.
-    transfer_max_attempts: int = Field(default=20, ge=1, le=1000)
-    retry_base_delay_seconds: float = Field(default=0.02, ge=0)
-    retry_max_delay_seconds: float = Field(default=1.0, ge=0)
-    #: GraphQL protection: deepest field nesting, tokens per document, aliases per operation.
-    graphql_max_depth: int = Field(default=12, ge=1)
-    graphql_max_tokens: int = Field(default=2000, ge=1)
-    graphql_max_aliases: int = Field(default=15, ge=1)
-    #: Largest `first` of a connection and most ids in one `accounts`/`missingAccounts` call.
-    graphql_max_page_size: int = Field(default=100, ge=1, le=1000)
-    #: False answers introspection queries with an error (and so blanks GraphiQL's docs).
-    graphql_introspection: bool = True
-    #: Serve the GraphiQL page on GET /graphql to browsers.
-    graphiql: bool = True
+    access_key_id: str | None = Field(
+        default=None, description="Explicit AWS access key; None: the standard credential chain."
+    )
+    secret_access_key: SecretStr | None = Field(
+        default=None, description="Explicit AWS secret key (never logged)."
+    )
+    session_token: SecretStr | None = Field(
+        default=None, description="Explicit AWS session token (never logged)."
+    )
+    embedded: bool | None = Field(
+        default=None,
+        description="Run the embedded in-memory DynamoDB; None: when no endpoint and no AWS "
+        "credentials are configured.",
+    )
+    create_table: bool = Field(
+        default=True, description="Create the table (with its stream) at startup when missing."
+    )
+    default_currency: str = Field(
+        default="USD", description="ISO 4217 currency of accounts created without one."
+    )
+    aws_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="botocore attempts per AWS call (standard retries)."
+    )
+    max_pool_connections: int = Field(
+        default=64, ge=1, description="HTTP connections the DynamoDB client keeps."
+    )
+    connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Connect timeout of AWS calls."
+    )
+    read_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Read timeout of AWS calls."
+    )
+    transfer_max_attempts: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Attempts of one transfer across version conflicts and transient failures.",
+    )
+    retry_base_delay_seconds: float = Field(
+        default=0.02, ge=0, description="First backoff of a transfer retry (doubles, jittered)."
+    )
+    retry_max_delay_seconds: float = Field(
+        default=1.0, ge=0, description="Longest backoff of a transfer retry."
+    )
+    graphql_max_depth: int = Field(default=12, ge=1, description="Deepest GraphQL field nesting.")
+    graphql_max_tokens: int = Field(
+        default=2000, ge=1, description="Most tokens in one GraphQL document."
+    )
+    graphql_max_aliases: int = Field(
+        default=15, ge=1, description="Most aliases in one GraphQL operation."
+    )
+    graphql_max_page_size: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Largest `first` of a connection; most ids in `accounts`/`missingAccounts`.",
+    )
+    graphql_introspection: bool = Field(
+        default=True,
+        description="Answer introspection queries (False also blanks GraphiQL's docs).",
+    )
+    graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql to browsers.")
 
     # Stream worker, notifications and live subscriptions (issue 4).
     notify_email: bool = Field(
