@@ -108,3 +108,33 @@ async def test_the_last_local_subscriber_leaving_unsubscribes(
     await one.publish(history.commit())
     assert await asyncio.wait_for(collect(again, 1), 5) == [1]
     assert one.subscriber_count("a") == 1
+
+
+async def test_many_subscribers_over_many_accounts(redis_server: RedisServer) -> None:
+    histories = {f"acct-{i}": FakeHistory(f"acct-{i}") for i in range(300)}
+
+    class Routed:
+        async def entries_after(self, account_id: str, after_version: int, limit: int = 100):  # type: ignore[no-untyped-def]
+            return await histories[account_id].entries_after(account_id, after_version, limit)
+
+        async def get_account(self, account_id: str):  # type: ignore[no-untyped-def]
+            return await histories[account_id].get_account(account_id)
+
+    hub = RedisHub(redis_server.url, Routed(), channel_prefix=f"test:{uuid.uuid4().hex}:")
+    try:
+        subscriptions = await asyncio.gather(
+            *(hub.subscribe(account) for account in histories for _ in range(5))
+        )
+        assert hub.subscriber_count() == 1500
+        for history in histories.values():
+            await hub.publish(history.commit())
+        results = await asyncio.wait_for(
+            asyncio.gather(*(collect(s, 1) for s in subscriptions)), 15
+        )
+        assert results == [[1]] * 1500
+        for subscription, (account, _) in zip(
+            subscriptions, ((a, n) for a in histories for n in range(5)), strict=True
+        ):
+            assert subscription.account_id == account
+    finally:
+        await hub.close()
