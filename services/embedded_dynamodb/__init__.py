@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 
-from services.embedded_dynamodb.__main__ import READY
-from services.embedded_dynamodb.server import SENT_MESSAGES_PATH
+from services.embedded_dynamodb.server import READY, SENT_MESSAGES_PATH
 
 START_TIMEOUT_SECONDS = 60.0
 

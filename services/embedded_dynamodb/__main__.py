@@ -7,9 +7,7 @@ import os
 import sys
 import threading
 
-from services.embedded_dynamodb.server import build_server
-
-READY = "EMBEDDED_DYNAMODB_READY"
+from services.embedded_dynamodb.server import READY, build_server
 
 
 def main() -> None:

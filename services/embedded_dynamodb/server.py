@@ -19,6 +19,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from services.embedded_dynamodb.patches import apply_patches
 
 SENT_MESSAGES_PATH = "/embedded/sent-messages"
+#: The line the child prints once it listens, followed by its URL.
+READY = "EMBEDDED_DYNAMODB_READY"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
