@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -58,6 +59,28 @@ async def test_existing_account_is_never_overwritten(ledger: Ledger, settings: S
     assert raised.value.code is ErrorCode.ACCOUNT_EXISTS
     assert await table_items(settings) == before
     assert await ledger.inquire_balance("alice") == Decimal("10.00")
+
+
+async def test_concurrent_creates_of_one_id_open_it_once(settings: Settings) -> None:
+    """Twenty racing creates from two processes: one wins, the rest are ACCOUNT_EXISTS."""
+    async with Ledger.connect(settings) as first, Ledger.connect(settings) as second:
+
+        async def create(n: int) -> str:
+            ledger = first if n % 2 else second
+            try:
+                await ledger.create_account_with_balance("dup", Decimal(n + 1), currency="USD")
+            except AccountExists:
+                return "exists"
+            return "created"
+
+        outcomes = await asyncio.gather(*(create(n) for n in range(20)))
+        assert outcomes.count("created") == 1
+        items = await table_items(settings)
+        accounts = items_of_type(items, "ACCOUNT")
+        entries = items_of_type(items, "ENTRY")
+        assert len(accounts) == 1
+        assert len(entries) == 1
+        assert entries[0]["amount"]["N"] == accounts[0]["balance"]["N"]
 
 
 @pytest.mark.parametrize(
