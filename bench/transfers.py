@@ -1,0 +1,208 @@
+"""Workload 1: transfer overhead against raw TransactWriteItems and a bare Strawberry mutation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bench.context import API_ONLY, Run
+from bench.data import account, dynamodb, put_accounts
+from bench.http import Connection, Pool
+from bench.procs import Server, start_server
+from bench.report import Section, Target
+from bench.stats import ms, percentile, ratio, safe_div
+from services.ledger.service import new_id
+
+TRANSFER = (
+    "mutation Transfer($input: TransferInput!) { transfer(input: $input) "
+    "{ transfer { id amount createdAt } userErrors { code message } } }"
+)
+CONCURRENCY = (1, 16, 64)
+TARGET = 1.3
+
+
+@dataclass(frozen=True)
+class Measured:
+    count: int
+    wall: float
+    cpu: float
+    latencies: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return safe_div(self.count, self.wall)
+
+    @property
+    def cpu_per_op(self) -> float:
+        return safe_div(self.cpu, self.count)
+
+
+def transfer_variables(source: str, destination: str) -> dict[str, object]:
+    return {
+        "input": {
+            "fromAccountId": source,
+            "toAccountId": destination,
+            "amount": "0.01",
+            "idempotencyKey": new_id(),
+            "memo": "bench",
+        }
+    }
+
+
+async def drive(
+    server: Server, pairs: list[tuple[str, str]], count: int, *, warmup: int
+) -> Measured:
+    """`count` transfers over len(pairs) connections, one worker per pair; server CPU from /proc."""
+    concurrency = len(pairs)
+    pool = Pool("127.0.0.1", server.port, concurrency)
+    latencies: list[float] = []
+
+    async def worker(connection: Connection, pair: tuple[str, str], n: int, keep: bool) -> None:
+        for _ in range(n):
+            started = time.perf_counter()
+            data = await connection.graphql(TRANSFER, transfer_variables(*pair))
+            if data["transfer"]["userErrors"]:
+                raise RuntimeError(f"transfer refused: {data}")
+            if keep:
+                latencies.append(time.perf_counter() - started)
+
+    def shares(total: int) -> list[int]:
+        return [total // concurrency + (i < total % concurrency) for i in range(concurrency)]
+
+    try:
+        await asyncio.gather(
+            *(
+                worker(c, p, n, False)
+                for c, p, n in zip(pool.connections, pairs, shares(warmup), strict=True)
+            )
+        )
+        cpu, wall = server.cpu(), time.perf_counter()
+        await asyncio.gather(
+            *(
+                worker(c, p, n, True)
+                for c, p, n in zip(pool.connections, pairs, shares(count), strict=True)
+            )
+        )
+        wall, cpu = time.perf_counter() - wall, server.cpu() - cpu
+    finally:
+        await pool.close()
+    return Measured(count, wall, cpu, latencies)
+
+
+async def raw(run: Run, table: str, concurrency: int, count: int) -> Measured:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.raw",
+        run.endpoint_url,
+        table,
+        str(concurrency),
+        str(count),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError("the raw aioboto3 baseline failed")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    return Measured(count, result["wall"], result["cpu"], result["latencies"])
+
+
+def row(name: str, concurrency: int, m: Measured) -> list[str]:
+    return [
+        name,
+        str(concurrency),
+        str(m.count),
+        f"{m.throughput:.0f}/s",
+        ms(percentile(m.latencies, 50)),
+        ms(percentile(m.latencies, 99)),
+        f"{m.cpu_per_op * 1000:.3f} ms",
+    ]
+
+
+async def run_transfers(run: Run, server: Server, table: str) -> Section:
+    section = Section(
+        "1. Transfer overhead",
+        ["what", "concurrency", "ops", "throughput", "p50", "p99", "server CPU/op"],
+    )
+    bare = await asyncio.to_thread(start_server, "bare", run.log_dir, {})
+    ratios: list[str] = []
+    met = True
+    try:
+        async with dynamodb(run.endpoint_url) as client:
+            for concurrency in CONCURRENCY:
+                count = run.scale(max(400, 16 * concurrency), concurrency)
+                run.progress(f"w1 transfers: {count} at concurrency {concurrency}")
+                tag = new_id()
+                pairs = [(f"w1-{tag}-{i}-a", f"w1-{tag}-{i}-b") for i in range(concurrency)]
+                await put_accounts(
+                    client,
+                    table,
+                    [account(a, Decimal(1000), 1) for a, _ in pairs]
+                    + [account(b) for _, b in pairs],
+                )
+                warmup = run.scale(2 * concurrency, 0)
+                service = await drive(server, pairs, count, warmup=warmup)
+                run.progress(f"w1 raw aioboto3: {count} at concurrency {concurrency}")
+                baseline_raw = await raw(run, table, concurrency, count)
+                run.progress(f"w1 bare mutation: {count} at concurrency {concurrency}")
+                baseline_bare = await drive(bare, pairs, count, warmup=warmup)
+                section.rows += [
+                    row("GraphQL transfer (service)", concurrency, service),
+                    row("(a) raw TransactWriteItems", concurrency, baseline_raw),
+                    row("(b) bare Strawberry mutation", concurrency, baseline_bare),
+                ]
+                value = safe_div(
+                    service.cpu_per_op, baseline_bare.cpu_per_op + baseline_raw.cpu_per_op
+                )
+                ratios.append(f"{ratio(value)} at {concurrency}")
+                met = met and value <= TARGET
+                section.rows.append(
+                    [
+                        "CPU ratio service / (a + b)",
+                        str(concurrency),
+                        "",
+                        f"{safe_div(service.throughput, baseline_raw.throughput):.2f}x raw",
+                        "",
+                        "",
+                        ratio(value),
+                    ]
+                )
+    finally:
+        await asyncio.to_thread(bare.stop)
+    section.targets.append(
+        Target(
+            "1. service CPU per transfer / (bare mutation CPU + raw client CPU)",
+            f"<= {TARGET}",
+            ", ".join(ratios),
+            met,
+        )
+    )
+    section.method = (
+        "GraphQL `transfer` mutations (with an idempotency key and a memo) are POSTed over "
+        "keep-alive HTTP/1.1 connections, one per concurrent worker, each worker moving 0.01 "
+        "between its own pair of accounts (so no two workers contend), against `ledger serve` "
+        "on the embedded endpoint. Baseline (a) is a separate uvloop process that sends the "
+        "same TransactWriteItems (same six items, conditions and ClientRequestToken, built by "
+        "the service's store code) straight through aioboto3 to the same endpoint; baseline "
+        "(b) is a Strawberry app (with parser and validation caches) whose `transfer` mutation "
+        "returns a constant, served by uvicorn with `ledger serve`'s options. Each case runs "
+        "2 x concurrency untimed warm-up requests, then max(400, 16 x concurrency) timed "
+        "operations at concurrency 1, 16 and 64. CPU is user + system time of the server "
+        "process read from the OS (psutil) before and after the timed part; for (a) it is the "
+        "client process's own CPU clock around its timed loop. Latency is per operation, "
+        "measured by the client."
+    )
+    return section
+
+
+async def workload(run: Run) -> Section:
+    table = f"bench-transfers-{new_id()}"
+    server = await run.ledger_server(table, **API_ONLY)
+    try:
+        return await run_transfers(run, server, table)
+    finally:
+        await asyncio.to_thread(server.stop)
