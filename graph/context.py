@@ -1,4 +1,5 @@
-"""The per-request context: the ledger service and the DataLoaders that batch its reads."""
+"""The per-request context: the ledger service, the DataLoaders that batch its reads, and the
+live balance feed subscriptions read from."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
 from services import Account, Ledger, Transfer
+from services.hub import BalanceFeed
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,13 @@ class Context:
     transfers: DataLoader[str, Transfer | None]
     #: Largest `first` of a connection and most ids per list argument.
     max_page_size: int
+    #: What `balanceChanged` subscribes to; None where live balances are not served.
+    balances: BalanceFeed | None = None
 
     @classmethod
-    def for_request(cls, ledger: Ledger, *, max_page_size: int) -> Context:
+    def for_request(
+        cls, ledger: Ledger, *, max_page_size: int, balances: BalanceFeed | None = None
+    ) -> Context:
         async def load_accounts(ids: Sequence[str]) -> list[Account | None]:
             found = await ledger.get_accounts(ids)  # one BatchGetItem per 100 ids
             return [found.get(i) for i in ids]
@@ -37,11 +43,14 @@ class Context:
             accounts=DataLoader(load_fn=load_accounts),
             transfers=DataLoader(load_fn=load_transfers),
             max_page_size=max_page_size,
+            balances=balances,
         )
 
     def for_operation(self) -> Context:
         """The same services with empty loaders."""
-        return Context.for_request(self.ledger, max_page_size=self.max_page_size)
+        return Context.for_request(
+            self.ledger, max_page_size=self.max_page_size, balances=self.balances
+        )
 
 
 class LoadersPerOperation(SchemaExtension):

@@ -1,7 +1,7 @@
 """Schema assembly: scalars, the protective extensions and error masking, from Settings.
 
-The root `Query` and `Mutation` types are passed in by `resolvers`, which depends on this
-module and not the other way round.
+The root `Query`, `Mutation` and `Subscription` types are passed in by `resolvers`, which
+depends on this module and not the other way round.
 """
 
 from __future__ import annotations
@@ -78,11 +78,17 @@ def shared_rules(limiter: AddValidationRules) -> Callable[[], AddValidationRules
 
 
 def assemble_schema(
-    query: type, mutation: type, settings: Settings, *, types: Sequence[Any] = ()
+    query: type,
+    mutation: type,
+    settings: Settings,
+    *,
+    subscription: type | None = None,
+    types: Sequence[Any] = (),
 ) -> LedgerSchema:
     return LedgerSchema(
         query=query,
         mutation=mutation,
+        subscription=subscription,
         types=types,
         extensions=extensions(settings),
         config=StrawberryConfig(

@@ -1,0 +1,69 @@
+"""Subscription fields: live balance changes from the resumable balance feed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+
+import strawberry
+from graphql import GraphQLError
+
+from graph.context import Info
+from graph.errors import request_error
+from graph.live import BalanceChange, subscription_closed
+from services import InvalidInput, LedgerError
+from services.events.model import BalanceChanged
+from services.hub import SubscriptionClosed
+
+#: The service's argument names -> the field's argument names.
+ARGUMENTS = {"account_id": "accountId", "afterVersion": "afterVersion"}
+
+
+async def balance_changed(
+    info: Info, account_id: strawberry.ID, after_version: int | None = strawberry.UNSET
+) -> AsyncIterator[BalanceChange]:
+    """Check the arguments before the stream starts, so a bad one is the operation's error
+    (`extensions.code` ACCOUNT_NOT_FOUND or INVALID_INPUT) rather than a failed first event."""
+    if after_version is strawberry.UNSET:
+        after_version = None
+    feed = info.context.balances
+    if feed is None:
+        raise GraphQLError("live balances are not served here")
+    try:
+        if after_version is not None and after_version < 0:
+            raise InvalidInput("afterVersion must be 0 or more", field="afterVersion")
+        account = await info.context.ledger.get_account(str(account_id))
+    except LedgerError as error:
+        raise request_error(error, ARGUMENTS) from error
+    # Without afterVersion: after the version just read, so nothing between this read and
+    # the feed's own is missed, and a closed subscription knows where its client resumes.
+    start = account.version if after_version is None else after_version
+    return _changes(feed.subscribe_balance(account.id, start), start)
+
+
+async def _changes(
+    events: AsyncIterator[BalanceChanged], last: int
+) -> AsyncGenerator[BalanceChange, None]:
+    try:
+        async for event in events:
+            last = event.version
+            yield BalanceChange.from_domain(event)
+    except SubscriptionClosed as closed:
+        raise subscription_closed(closed.reason, last) from None
+    except LedgerError as error:
+        raise request_error(error, ARGUMENTS) from error
+    finally:
+        if isinstance(events, AsyncGenerator):
+            await events.aclose()  # the feed closes its hub subscription
+
+
+@strawberry.type
+class Subscription:
+    balance_changed: AsyncIterator[BalanceChange] = strawberry.subscription(
+        resolver=balance_changed,
+        description="Every committed change of the account's balance, in version order, "
+        "each once. With `afterVersion` it first replays the changes after that version, then "
+        "continues live, with no gap and no duplicate. Errors: ACCOUNT_NOT_FOUND, "
+        "INVALID_INPUT (before any event); SUBSCRIPTION_CLOSED when the server closes it (a "
+        "subscriber too slow to keep up, or a shutdown): resubscribe with "
+        "`extensions.afterVersion`.",
+    )
