@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from resolvers.schema import build_schema
-from services.bootstrap import Services, bootstrap
+from services.bootstrap import Services, bootstrap, stream_worker_running
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,21 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if services is not None:
-            await _start(app, services, demo=demo)
-            yield
-            return
-        async with bootstrap(settings) as wired:
+        async with AsyncExitStack() as stack:
+            wired = services
+            if wired is None:
+                wired = await stack.enter_async_context(bootstrap(settings))
             await _start(app, wired, demo=demo)
+            # Publishes committed changes to this process's subscribers (and notifies) when
+            # `serve_stream_worker` is on; stopped, and its started sends finished, on exit.
+            await stack.enter_async_context(stream_worker_running(wired))
             yield
 
-    graphql = LedgerGraphQL(build_schema(settings), graphiql=settings.graphiql)
+    graphql = LedgerGraphQL(
+        build_schema(settings),
+        graphiql=settings.graphiql,
+        keep_alive_seconds=settings.ws_keepalive_seconds,
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql),

@@ -6,6 +6,8 @@
   Plain `application/json` (the default, and for `*/*`) keeps 200 for GraphQL errors.
 - A mutation over GET is 405 with `Allow: POST`; request errors are JSON, not plain text.
 - GraphiQL loads from assets this service serves itself, under a strict CSP.
+- Subscriptions over websocket, both `graphql-transport-ws` and the legacy `graphql-ws`,
+  with server keep-alives on both (see `entrypoints.graphql_ws`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from entrypoints.graphql_ws import KeepAliveTransportWSHandler
 from graph.context import Context
 
 if TYPE_CHECKING:
@@ -79,8 +82,18 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 
 class LedgerGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, *, graphiql: bool = True) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+    graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
+
+    def __init__(
+        self, schema: BaseSchema, *, graphiql: bool = True, keep_alive_seconds: float = 15.0
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            # `ka` on legacy graphql-ws; KeepAliveTransportWSHandler pings on the other.
+            keep_alive=True,
+            keep_alive_interval=keep_alive_seconds,
+        )
         template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")
         self._graphiql_page = template.replace("{static}", STATIC_PATH)
 
@@ -111,7 +124,9 @@ class LedgerGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services: Services = request.app.state.services
         return Context.for_request(
-            services.ledger, max_page_size=services.settings.graphql_max_page_size
+            services.ledger,
+            max_page_size=services.settings.graphql_max_page_size,
+            balances=services.balances,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

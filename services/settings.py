@@ -170,6 +170,12 @@ class Settings(BaseSettings):
     serve_stream_worker: bool = Field(
         default=True, description="`ledger serve` runs the stream worker in its process."
     )
+    ws_keepalive_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between the server's keep-alive messages on a GraphQL websocket "
+        "(`ping` on graphql-transport-ws, `ka` on graphql-ws).",
+    )
 
     def use_embedded(self) -> bool:
         """True when the service should run its own in-memory DynamoDB endpoint."""
