@@ -93,6 +93,9 @@ def e2e_settings(endpoint: str, **overrides: Any) -> Settings:
         "retry_max_delay_seconds": 0.1,
         "transfer_max_attempts": 30,
         "max_pool_connections": 64,
+        # The stream worker writes checkpoints and notifications into the table, which the
+        # API tests compare whole; the subscription tests turn it on.
+        "serve_stream_worker": False,
     }
     return Settings(**{**values, **overrides})
 
