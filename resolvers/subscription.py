@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import strawberry
 from graphql import GraphQLError
 
-from graph.context import Info
+from graph.context import Context, Info
 from graph.errors import request_error
 from graph.live import BalanceChange, subscription_closed
 from services import InvalidInput, LedgerError
@@ -37,15 +37,19 @@ async def balance_changed(
     # Without afterVersion: after the version just read, so nothing between this read and
     # the feed's own is missed, and a closed subscription knows where its client resumes.
     start = account.version if after_version is None else after_version
-    return _changes(feed.subscribe_balance(account.id, start), start)
+    return _changes(info.context, feed.subscribe_balance(account.id, start), start)
 
 
 async def _changes(
-    events: AsyncIterator[BalanceChanged], last: int
+    context: Context, events: AsyncIterator[BalanceChanged], last: int
 ) -> AsyncGenerator[BalanceChange, None]:
     try:
         async for event in events:
             last = event.version
+            # The operation's loaders live as long as the subscription: forget what the last
+            # event's fields read, or `entry.transfer.fromAccount.balance` would stay stale.
+            context.accounts.clear_all()
+            context.transfers.clear_all()
             yield BalanceChange.from_domain(event)
     except SubscriptionClosed as closed:
         raise subscription_closed(closed.reason, last) from None

@@ -12,13 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from gql import Client, GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
 from starlette.applications import Starlette
 
 from entrypoints.app import create_app
 from services.bootstrap import Services
 from services.hub import InProcessHub
 from tests.e2e.conftest import e2e_settings, serving
-from tests.e2e.live import PROTOCOLS, TRANSPORT_WS, GraphQLSocket, until
+from tests.e2e.live import BALANCE_CHANGED, PROTOCOLS, TRANSPORT_WS, GraphQLSocket, until
 
 #: Long enough for a change the worker would publish (it polls every 50 ms) to have arrived.
 QUIET_SECONDS = 0.5
@@ -219,3 +221,46 @@ async def test_server_sends_keep_alives(live: LiveApi, protocol: str) -> None:
     async with GraphQLSocket.open(live.url, protocol) as socket:
         await socket.wait_keep_alive(seconds=3)
         await until(lambda: socket.keep_alives >= 2, seconds=3)  # periodic, not once
+
+
+async def test_each_change_reads_related_accounts_afresh(
+    live: LiveApi, http: httpx.AsyncClient, uid: Callable[[str], str]
+) -> None:
+    a, b = uid("a"), uid("b")
+    await open_account(http, a, "10")
+    await open_account(http, b, "0")
+    query = (
+        "subscription($id: ID!, $after: Int) { balanceChanged(accountId: $id, afterVersion:"
+        " $after) { version entry { transfer { fromAccount { balance } } } } }"
+    )
+    async with GraphQLSocket.open(live.url, TRANSPORT_WS) as socket:
+        await socket.start("1", query, id=a, after=1)
+        balances = []
+        for _ in range(2):
+            await transfer(http, a, b, "1")
+            [change] = await socket.changes("1", 1)
+            balances.append(change["entry"]["transfer"]["fromAccount"]["balance"])
+    assert balances == ["9.00", "8.00"]  # not the first event's cached read
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_gql_client_receives_changes_between_keep_alives(
+    live: LiveApi, http: httpx.AsyncClient, uid: Callable[[str], str], protocol: str
+) -> None:
+    """The gql library as a reference client, on a server pinging every 0.3 s."""
+    a, b = uid("a"), uid("b")
+    await open_account(http, a, "3")
+    await open_account(http, b, "0")
+    transport = WebsocketsTransport(
+        url=live.url.replace("http://", "ws://") + "/graphql", subprotocols=[protocol]
+    )
+    request = GraphQLRequest(BALANCE_CHANGED, variable_values={"id": b, "after": 0})
+    seen: list[Any] = []
+    async with Client(transport=transport) as session:
+        changes = session.subscribe(request)
+        for _ in range(3):
+            await transfer(http, a, b, "1")
+            seen.append((await asyncio.wait_for(anext(changes), 8))["balanceChanged"])
+            await asyncio.sleep(0.4)  # a keep-alive between changes
+        await changes.aclose()
+    assert [(c["version"], c["balance"]) for c in seen] == [(1, "1.00"), (2, "2.00"), (3, "3.00")]
