@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from bench.context import Run, stats
 from bench.data import account, dynamodb, put_accounts
@@ -72,14 +73,17 @@ async def subscribe(port: int, account_id: str, deliveries: Deliveries) -> Subsc
     )
 
     async def read() -> None:
-        async for raw in socket:
-            at = time.perf_counter()
-            message = json.loads(raw)
-            if message.get("type") == "next":
-                change = message["payload"]["data"]["balanceChanged"]
-                deliveries.add(change["accountId"], int(change["version"]), at)
-            elif message.get("type") in ("error", "complete"):
-                deliveries.errors.append(str(message))
+        try:
+            async for raw in socket:
+                at = time.perf_counter()
+                message = json.loads(raw)
+                if message.get("type") == "next":
+                    change = message["payload"]["data"]["balanceChanged"]
+                    deliveries.add(change["accountId"], int(change["version"]), at)
+                elif message.get("type") in ("error", "complete"):
+                    deliveries.errors.append(str(message))
+        except ConnectionClosed as closed:
+            deliveries.errors.append(f"websocket closed by the server: {closed}")
 
     return Subscriber(socket, account_id, asyncio.get_running_loop().create_task(read()))
 

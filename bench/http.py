@@ -9,11 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 
 class HttpError(RuntimeError):
     pass
+
+
+#: uvicorn closes a keep-alive connection idle for 5 s: reconnect before that can bite.
+IDLE_RECONNECT_SECONDS = 4.0
 
 
 class Connection:
@@ -22,8 +27,12 @@ class Connection:
         self._port = port
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._used = 0.0
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._writer is not None and time.monotonic() - self._used > IDLE_RECONNECT_SECONDS:
+            await self.close()
+        self._used = time.monotonic()
         if self._reader is None or self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
         return self._reader, self._writer
