@@ -30,6 +30,8 @@ from entrypoints.graphql_ws import KeepAliveTransportWSHandler
 from graph.context import Context
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cross_web import AsyncHTTPRequestAdapter
     from starlette.types import Receive, Scope, Send
     from strawberry.http import GraphQLRequestData
@@ -85,7 +87,12 @@ class LedgerGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
 
     def __init__(
-        self, schema: BaseSchema, *, graphiql: bool = True, keep_alive_seconds: float = 15.0
+        self,
+        schema: BaseSchema,
+        *,
+        graphiql: bool = True,
+        keep_alive_seconds: float = 15.0,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
@@ -93,6 +100,8 @@ class LedgerGraphQL(GraphQL[Context, None]):
             # `ka` on legacy graphql-ws; KeepAliveTransportWSHandler pings on the other.
             keep_alive=True,
             keep_alive_interval=keep_alive_seconds,
+            # Cross-site websocket handshakes: only from these origins (same origin always).
+            allowed_origins=allowed_origins,
         )
         template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")
         self._graphiql_page = template.replace("{static}", STATIC_PATH)

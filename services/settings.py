@@ -6,10 +6,10 @@ Every setting, its variable and its default is listed in the README's configurat
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Where the standard AWS credential chain would find credentials without our help.
 _AWS_CREDENTIAL_HINTS = (
@@ -176,6 +176,18 @@ class Settings(BaseSettings):
         description="Seconds between the server's keep-alive messages on a GraphQL websocket "
         "(`ping` on graphql-transport-ws, `ka` on graphql-ws).",
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API from other sites, comma-separated "
+        "(CORS on HTTP, the Origin check on websockets); `*` allows any. Empty: same origin only.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     def use_embedded(self) -> bool:
         """True when the service should run its own in-memory DynamoDB endpoint."""
