@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 
-from services.embedded_dynamodb.server import READY, build_server
+from services.embedded_dynamodb.server import READY, serve
 
 
 def main() -> None:
@@ -20,12 +20,13 @@ def main() -> None:
         help="exit when stdin reaches end of file, so the server never outlives its parent",
     )
     options = parser.parse_args()
-    server = build_server(options.host, options.port)
-    host, port = str(server.host), server.port
     if options.exit_with_stdin:
         threading.Thread(target=_exit_on_eof, daemon=True).start()
-    print(f"{READY} http://{host}:{port}", flush=True)  # noqa: T201 - the parent reads this line
-    server.serve_forever()
+    serve(options.host, options.port, _announce)
+
+
+def _announce(url: str) -> None:
+    print(f"{READY} {url}", flush=True)  # noqa: T201 - the parent reads this line
 
 
 def _exit_on_eof() -> None:

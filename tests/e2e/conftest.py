@@ -25,7 +25,7 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 @contextmanager
 def serving(app: Starlette) -> Iterator[str]:
     """Run `app` under uvicorn on a free loopback port in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

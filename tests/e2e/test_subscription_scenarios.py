@@ -26,7 +26,7 @@ from tests.e2e.live import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, GraphQLSocket, un
 @asynccontextmanager
 async def serving_here(services: Services) -> AsyncIterator[str]:
     """The app over `services`, served by uvicorn in this event loop; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
