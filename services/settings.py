@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         le=1000,
         description="Attempts of one transfer across version conflicts and transient failures.",
     )
+    account_cache_size: int = Field(
+        default=10_000,
+        ge=0,
+        description="Accounts whose last seen state a process keeps to plan transfers without a "
+        "read (stale entries cost one retried commit, never a wrong result); 0 turns it off.",
+    )
     retry_base_delay_seconds: float = Field(
         default=0.02, ge=0, description="First backoff of a transfer retry (doubles, jittered)."
     )

@@ -19,9 +19,11 @@ from services.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     InvalidInput,
+    LedgerError,
     LedgerUnavailable,
     SameAccount,
 )
+from services.ledger.cache import AccountCache
 from services.ledger.cursor import decode_cursor, encode_cursor
 from services.ledger.locks import KeyedLocks
 from services.ledger.planning import TransferPlan, fingerprint, opening_entry, plan_transfer
@@ -76,6 +78,7 @@ class Ledger:
         self._locks = KeyedLocks()
         self._backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
         self._max_attempts = settings.transfer_max_attempts
+        self._accounts = AccountCache(settings.account_cache_size)
 
     @classmethod
     def connect(cls, settings: Settings) -> LedgerConnection:
@@ -138,6 +141,7 @@ class Ledger:
         for attempt in range(self._max_attempts):
             try:
                 await self.store.create_account(account, opening)
+                self._accounts.put(account)
                 return account
             except AccountExists:
                 if (
@@ -242,34 +246,76 @@ class Ledger:
             return await self._transfer(request)
 
     async def _transfer(self, request: _TransferRequest) -> Transfer:
-        state = await self.store.load_transfer_state(request.from_id, request.to_id, request.key)
+        # Plan from what this process last saw when it knows both accounts: the commit is then
+        # the only DynamoDB call. `verified` says the state was read from the table, together
+        # with the idempotency record; a refusal is only ever raised on verified state.
+        state = self._cached_state(request)
+        verified = state is None
+        if state is None:
+            state = await self._load(request)
         plan: TransferPlan | None = None
         for attempt in range(self._max_attempts):
-            if plan is None:
+            while plan is None:
                 if state.idempotency is not None:
                     return await self._replay(state.idempotency, request)
-                plan = self._plan(state, request)
+                try:
+                    plan = self._plan(state, request)
+                except LedgerError:
+                    if verified:
+                        raise
+                    state, verified = await self._load(request), True
             try:
                 await self.store.commit_transfer(plan)
-                return plan.transfer
             except TransferAlreadyCommitted:
-                return plan.transfer
+                pass
             except IdempotencyKeyTaken as taken:
+                self._accounts.forget(request.from_id)
+                self._accounts.forget(request.to_id)
                 record = taken.record or await self._idempotency_record(request)
                 return await self._replay(record, request)
             except VersionConflict as conflict:
+                for account_id, account in conflict.fresh.items():
+                    self._remember(account_id, account)
                 state = TransferState(
                     source=conflict.fresh.get(request.from_id, plan.source_before),
                     destination=conflict.fresh.get(request.to_id, plan.destination_before),
                     idempotency=None,
                 )
+                # DynamoDB checked the idempotency key and the accounts that moved just now.
+                verified = True
                 plan = None
                 if attempt:  # another process keeps winning: spread out
                     await self._backoff.sleep(attempt)
+                continue
             except TransientStoreError as exc:
                 log.info("transfer retried", extra={"attempt": attempt, "reason": str(exc)})
                 await self._backoff.sleep(attempt)  # then resend the very same plan
+                continue
+            self._accounts.put(plan.source_after)
+            self._accounts.put(plan.destination_after)
+            return plan.transfer
+        self._accounts.forget(request.from_id)
+        self._accounts.forget(request.to_id)
         raise LedgerUnavailable(f"transfer gave up after {self._max_attempts} attempts")
+
+    def _cached_state(self, request: _TransferRequest) -> TransferState | None:
+        source = self._accounts.get(request.from_id)
+        destination = self._accounts.get(request.to_id)
+        if source is None or destination is None:
+            return None
+        return TransferState(source=source, destination=destination, idempotency=None)
+
+    async def _load(self, request: _TransferRequest) -> TransferState:
+        state = await self.store.load_transfer_state(request.from_id, request.to_id, request.key)
+        self._remember(request.from_id, state.source)
+        self._remember(request.to_id, state.destination)
+        return state
+
+    def _remember(self, account_id: str, account: Account | None) -> None:
+        if account is None:
+            self._accounts.forget(account_id)
+        else:
+            self._accounts.put(account)
 
     def _plan(self, state: TransferState, request: _TransferRequest) -> TransferPlan:
         source, destination = state.source, state.destination

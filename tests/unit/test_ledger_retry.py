@@ -36,12 +36,13 @@ class TickingClock:
         return self._now
 
 
-def make_ledger(store: FakeLedgerStore) -> Ledger:
+def make_ledger(store: FakeLedgerStore, account_cache_size: int = 10_000) -> Ledger:
     settings = Settings(
         transfer_max_attempts=MAX_ATTEMPTS,
         retry_base_delay_seconds=0,
         retry_max_delay_seconds=0,
         default_currency="USD",
+        account_cache_size=account_cache_size,
     )
     return Ledger(store, settings, clock=TickingClock())
 
@@ -51,9 +52,15 @@ def store() -> FakeLedgerStore:
     return FakeLedgerStore()
 
 
+@pytest.fixture(params=[0, 10_000], ids=["read-first", "cached"])
+def account_cache_size(request: pytest.FixtureRequest) -> int:
+    """Every retry path runs both ways: planned from a fresh read and from the cache."""
+    return int(request.param)
+
+
 @pytest.fixture
-async def ledger(store: FakeLedgerStore) -> Ledger:
-    ledger = make_ledger(store)
+async def ledger(store: FakeLedgerStore, account_cache_size: int) -> Ledger:
+    ledger = make_ledger(store, account_cache_size)
     await ledger.create_account_with_balance("alice", "100.00")
     await ledger.create_account_with_balance("bob", "0")
     return ledger
@@ -129,7 +136,7 @@ async def test_already_committed_is_success_with_the_planned_transfer(
 
 
 async def test_version_conflict_replans_from_the_fresh_state(
-    ledger: Ledger, store: FakeLedgerStore
+    ledger: Ledger, store: FakeLedgerStore, account_cache_size: int
 ) -> None:
     async def another_process_deposits() -> None:
         store.deposit("alice", Decimal("5.00"))
@@ -150,8 +157,9 @@ async def test_version_conflict_replans_from_the_fresh_state(
     # The retry is the same transfer: its ids survive re-planning.
     assert fresh.transfer.id == stale.transfer.id == moved.id
     assert (fresh.debit.id, fresh.credit.id) == (stale.debit.id, stale.credit.id)
-    # The conflict carried the fresh accounts: no extra read was needed.
-    assert store.loads == loads_before + 1
+    # The conflict carried the fresh accounts: no extra read was needed (and none at all when
+    # the accounts were known from this process's own writes).
+    assert store.loads == loads_before + (1 if account_cache_size == 0 else 0)
     assert balances(store) == {"alice": Decimal("75.00"), "bob": Decimal("31.00")}
     assert len(store.transfers) == 1
     assert_books_balance(store)
@@ -233,17 +241,21 @@ async def test_key_taken_by_a_different_request_is_a_conflict(
 
 
 async def test_a_recorded_key_replays_without_writing(
-    ledger: Ledger, store: FakeLedgerStore
+    ledger: Ledger, store: FakeLedgerStore, account_cache_size: int
 ) -> None:
     first = await ledger.transfer_credits("alice", "bob", "30", idempotency_key="k")
     again = await ledger.transfer_credits("alice", "bob", "30.000", idempotency_key="k")
 
     assert again == first
-    assert len(store.sent) == 1
     with pytest.raises(IdempotencyConflict):
         await ledger.transfer_credits("alice", "bob", "30", idempotency_key="k", memo="changed")
-    assert len(store.sent) == 1
+    # Read first, the stored key is seen before any commit. Planned from the cache, the first
+    # replay sends one commit that the idempotency item's condition refuses (nothing is
+    # written), after which the accounts are read again like any unknown state.
+    assert len(store.sent) == (1 if account_cache_size == 0 else 2)
+    assert list(store.transfers) == [first.id]
     assert balances(store) == {"alice": Decimal("70.00"), "bob": Decimal("30.00")}
+    assert_books_balance(store)
 
 
 async def test_exhausted_attempts_raise_ledger_unavailable(
@@ -281,3 +293,60 @@ async def test_account_creation_whose_answer_was_lost_succeeds_once(
     assert store.accounts["carol"] == account
     assert len(store.entries["carol"]) == 1
     assert_books_balance(store)
+
+
+async def test_a_known_pair_commits_without_reading(store: FakeLedgerStore) -> None:
+    ledger = make_ledger(store)
+    await ledger.create_account_with_balance("alice", "100.00")
+    await ledger.create_account_with_balance("bob", "0")
+    loads_before = store.loads
+
+    for _ in range(3):
+        await ledger.transfer_credits("alice", "bob", "10")
+
+    assert store.loads == loads_before
+    assert len(store.sent) == 3
+    assert balances(store) == {"alice": Decimal("70.00"), "bob": Decimal("30.00")}
+    assert_books_balance(store)
+
+
+async def test_a_refusal_from_stale_knowledge_is_checked_against_the_table(
+    store: FakeLedgerStore,
+) -> None:
+    ledger = make_ledger(store)
+    await ledger.create_account_with_balance("alice", "10.00")
+    await ledger.create_account_with_balance("bob", "0")
+    store.deposit("alice", Decimal("90.00"))  # another process: this one still believes 10.00
+
+    moved = await ledger.transfer_credits("alice", "bob", "50")
+
+    assert moved.amount == Decimal("50.00")
+    assert balances(store) == {"alice": Decimal("50.00"), "bob": Decimal("50.00")}
+    assert_books_balance(store)
+
+
+async def test_a_real_refusal_is_still_refused_after_the_check(store: FakeLedgerStore) -> None:
+    ledger = make_ledger(store)
+    await ledger.create_account_with_balance("alice", "10.00")
+    await ledger.create_account_with_balance("bob", "0")
+    loads_before = store.loads
+
+    with pytest.raises(InsufficientFunds):
+        await ledger.transfer_credits("alice", "bob", "50")
+
+    assert store.loads == loads_before + 1  # confirmed against the table before refusing
+    assert store.sent == []
+
+
+async def test_a_stale_key_of_another_process_replays(store: FakeLedgerStore) -> None:
+    """Planned from the cache, a key another process already used is found by the commit."""
+    other, ledger = make_ledger(store), make_ledger(store)
+    await ledger.create_account_with_balance("alice", "100.00")
+    await ledger.create_account_with_balance("bob", "0")
+    first = await other.transfer_credits("alice", "bob", "30", idempotency_key="k")
+
+    again = await ledger.transfer_credits("alice", "bob", "30", idempotency_key="k")
+
+    assert again == first
+    assert list(store.transfers) == [first.id]
+    assert balances(store) == {"alice": Decimal("70.00"), "bob": Decimal("30.00")}
