@@ -79,6 +79,11 @@ def serve(
         log_config=None,  # keep the JSON logging configured above
         lifespan="on",  # a failed startup (no DynamoDB) stops the process instead of serving 500s
         proxy_headers=False,
+        # The sans-I/O websocket implementation (the legacy one is deprecated) without
+        # permessage-deflate: its zlib state costs ~45 KiB per connection, held by every idle
+        # subscriber, to compress messages of a few hundred bytes.
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
     )
 
 
