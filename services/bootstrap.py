@@ -205,9 +205,9 @@ def _for_service(settings: Settings, endpoint_url: str | None, region: str | Non
 @asynccontextmanager
 async def stream_worker_running(services: Services) -> AsyncIterator[asyncio.Task[None] | None]:
     """Run the stream worker in the background while the block runs (`ledger serve`), when
-    `settings.serve_stream_worker` is on; stop it on exit and let started sends finish."""
+    `settings.runs_stream_worker_in_serve()`; stop it on exit and let started sends finish."""
     worker = services.stream_worker
-    if worker is None or not services.settings.serve_stream_worker:
+    if worker is None or not services.settings.runs_stream_worker_in_serve():
         yield None
         return
     task = asyncio.get_running_loop().create_task(worker.run(), name="stream-worker")

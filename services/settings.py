@@ -173,8 +173,11 @@ class Settings(BaseSettings):
     subscriber_queue_size: int = Field(
         default=256, ge=1, description="Changes waiting per subscriber before it is closed."
     )
-    serve_stream_worker: bool = Field(
-        default=True, description="`ledger serve` runs the stream worker in its process."
+    serve_stream_worker: bool | None = Field(
+        default=None,
+        description="`ledger serve` runs the stream worker in its process; unset: when it runs "
+        "alone (no `LEDGER_REDIS_URL`), since replicas sharing Redis want one `ledger "
+        "stream-worker` feeding them all.",
     )
     ws_keepalive_seconds: float = Field(
         default=15.0,
@@ -194,6 +197,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
+
+    def runs_stream_worker_in_serve(self) -> bool:
+        """Whether `ledger serve` runs the stream worker itself (see `serve_stream_worker`)."""
+        if self.serve_stream_worker is not None:
+            return self.serve_stream_worker
+        return self.redis_url is None
 
     def use_embedded(self) -> bool:
         """True when the service should run its own in-memory DynamoDB endpoint."""
