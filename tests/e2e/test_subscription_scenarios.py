@@ -17,6 +17,7 @@ import uvicorn
 
 from entrypoints.app import create_app
 from services.bootstrap import Services, bootstrap
+from services.events.model import BalanceChanged
 from services.hub import InProcessHub
 from services.settings import Settings
 from tests.e2e.conftest import e2e_settings
@@ -76,8 +77,10 @@ async def test_slow_subscriber_is_closed_with_a_reason_and_resumes(
             await until(lambda: hub.subscriber_count("slow") == 1)
             for _ in range(10):
                 await ledger.transfer_credits("slow", "other", "1")
-            # One pass publishes all ten at once: more than the subscriber's queue holds.
-            await services.stream_worker.catch_up()
+            # A burst of ten, offered without yielding to the event loop (as one stream page
+            # can be): the subscriber cannot drain in between, so its queue of two overflows.
+            for entry in await ledger.entries_after("slow", 1, limit=100):
+                hub.deliver(BalanceChanged(entry))
 
             closed = await ws.receive("1")
             assert (await ws.receive("1"))["type"] == "complete"
