@@ -17,6 +17,7 @@ import aioboto3
 from aiobotocore.config import AioConfig
 
 from services.dynamo import items as codec
+from services.dynamo.table import STREAM, TABLE_SHAPE
 from services.model import Account, Direction, Entry
 
 if TYPE_CHECKING:
@@ -40,25 +41,8 @@ async def dynamodb(endpoint_url: str, pool: int = 16) -> AsyncIterator[DynamoDBC
 
 async def create_table(client: DynamoDBClient, table: str, *, stream: bool) -> None:
     """The ledger's key schema; with or without its stream."""
-    extra: dict[str, Any] = {}
-    if stream:
-        extra["StreamSpecification"] = {
-            "StreamEnabled": True,
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        }
-    await client.create_table(
-        TableName=table,
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        **extra,
-    )
+    extra: dict[str, Any] = {"StreamSpecification": STREAM} if stream else {}
+    await client.create_table(TableName=table, **TABLE_SHAPE, **extra)
 
 
 async def write_items(

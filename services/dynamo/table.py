@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_dynamodb.type_defs import StreamSpecificationTypeDef
 
 log = logging.getLogger(__name__)
+
+
+#: The key schema and billing of the ledger's table (one definition for every creator).
+TABLE_SHAPE: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+#: The stream the listener reads: every change with its old and new image.
+STREAM: StreamSpecificationTypeDef = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 async def ensure_table(client: DynamoDBClient, table_name: str) -> bool:
@@ -22,20 +39,7 @@ async def ensure_table(client: DynamoDBClient, table_name: str) -> bool:
     except client.exceptions.ResourceNotFoundException:
         try:
             await client.create_table(
-                TableName=table_name,
-                AttributeDefinitions=[
-                    {"AttributeName": "PK", "AttributeType": "S"},
-                    {"AttributeName": "SK", "AttributeType": "S"},
-                ],
-                KeySchema=[
-                    {"AttributeName": "PK", "KeyType": "HASH"},
-                    {"AttributeName": "SK", "KeyType": "RANGE"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-                StreamSpecification={
-                    "StreamEnabled": True,
-                    "StreamViewType": "NEW_AND_OLD_IMAGES",
-                },
+                TableName=table_name, **TABLE_SHAPE, StreamSpecification=STREAM
             )
             created = True
             log.info("table created", extra={"table": table_name})

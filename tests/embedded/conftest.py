@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from services.dynamo.table import STREAM, TABLE_SHAPE
 from services.embedded_dynamodb import reset
 
 
@@ -31,19 +32,7 @@ def client(url: str, service: str = "dynamodb") -> Any:
 def create_table(url: str) -> str:
     """A ledger-shaped table (PK/SK strings, NEW_AND_OLD_IMAGES stream) with a fresh name."""
     name = f"t{uuid.uuid4().hex[:12]}"
-    client(url).create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
+    client(url).create_table(TableName=name, **TABLE_SHAPE, StreamSpecification=STREAM)
     return name
 
 
