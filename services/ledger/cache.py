@@ -26,11 +26,10 @@ class AccountCache:
         return account
 
     def put(self, account: Account) -> None:
+        """Remember `account` as the latest state. Callers hold the account's lock (or just
+        created it), so what they put is never older than what is here: no version check,
+        which would shadow an account recreated (after a table reset) at a lower version."""
         if self._capacity <= 0:
-            return
-        known = self._accounts.get(account.id)
-        # Never step back: an older snapshot arriving late must not replace a newer one.
-        if known is not None and known.version > account.version:
             return
         self._accounts[account.id] = account
         self._accounts.move_to_end(account.id)

@@ -17,6 +17,7 @@ from services import (
     Ledger,
     LedgerError,
 )
+from services.embedded_dynamodb import reset
 from services.settings import Settings
 from tests.helpers import items_of_type, table_items
 
@@ -168,3 +169,27 @@ async def test_check_users_exist_reads_in_chunks_of_100(ledger: Ledger) -> None:
     assert missing == [f"user-{n:03d}" for n in range(1, 250, 2)]
     found = await ledger.get_accounts(asked)
     assert sorted(found) == present
+
+
+async def test_a_reset_table_does_not_confuse_a_long_lived_ledger(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """One Ledger across a table reset (as a test suite with a shared client does): accounts
+    opened again start from scratch, and transfers plan from them, not from before the reset."""
+    await ledger.create_account_with_balance("alice", "100.00")
+    await ledger.create_account_with_balance("bob", "0")
+    for _ in range(3):
+        await ledger.transfer_credits("alice", "bob", "1.00")
+    reset(str(settings.endpoint_url))
+    await ledger.ensure_table()
+    await ledger.create_account_with_balance("alice", "10.00")
+    await ledger.create_account_with_balance("bob", "0")
+
+    await ledger.transfer_credits("alice", "bob", "4.00")
+
+    assert await ledger.inquire_balance("alice") == Decimal("6.00")
+    page = await ledger.get_transactions("alice", 10)
+    assert [(e.version, e.balance_after) for e in page.entries] == [
+        (2, Decimal("6.00")),
+        (1, Decimal("10.00")),
+    ]
