@@ -23,14 +23,10 @@ def main(log_level: str = typer.Option("INFO", envvar="LEDGER_LOG_LEVEL")) -> No
 @app.command("create-tables")
 def create_tables() -> None:
     """Create the ledger table (with its stream) if it does not exist. Safe to run repeatedly."""
-    settings = Settings()
-    if settings.use_embedded():
-        typer.echo(
-            "No DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials): nothing to create. "
-            "The embedded in-memory endpoint of `ledger serve` creates its table itself.",
-            err=True,
-        )
-        raise typer.Exit(2)
+    settings = worker_cli.configured_settings(
+        "Nothing to create: the embedded in-memory endpoint of `ledger serve` creates its "
+        "table itself."
+    )
 
     async def run() -> bool:
         async with Ledger.connect(settings.model_copy(update={"create_table": False})) as ledger:

@@ -17,16 +17,24 @@ notifications_app = typer.Typer(
 )
 
 
-def _services_settings() -> Settings:
+def configured_settings(embedded_hint: str) -> Settings:
+    """Settings for a command that needs a DynamoDB of its own; exits 2 with `embedded_hint`
+    when none is configured (the embedded endpoint only lives inside `ledger serve`)."""
     settings = Settings()
     if settings.use_embedded():
         typer.echo(
-            "No DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials). The embedded "
-            "in-memory endpoint lives inside `ledger serve`, which runs its own stream worker.",
+            f"No DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials). {embedded_hint}",
             err=True,
         )
         raise typer.Exit(2)
     return settings
+
+
+def _services_settings() -> Settings:
+    return configured_settings(
+        "The embedded in-memory endpoint lives inside `ledger serve`, which runs its own "
+        "stream worker."
+    )
 
 
 def stream_worker(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from services.notifications.ports import PermanentSendError
+
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 _SEPARATORS = re.compile(r"[\s().\-/]")
 
@@ -23,3 +25,12 @@ def normalize_e164(number: str) -> str:
     if _E164.fullmatch(compact) is None:
         raise InvalidPhoneNumber(f"{number!r} is not an E.164 phone number")
     return compact
+
+
+def sms_recipient(number: str) -> str:
+    """The E.164 form an SMS provider is given; a number that has none is a permanent failure
+    (retrying cannot fix it)."""
+    try:
+        return normalize_e164(number)
+    except InvalidPhoneNumber as exc:
+        raise PermanentSendError(str(exc)) from exc

@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 
 from services.notifications.model import Message
-from services.notifications.phone import InvalidPhoneNumber, normalize_e164
+from services.notifications.phone import sms_recipient
 from services.notifications.ports import PermanentSendError
 
 
@@ -28,10 +28,7 @@ class HttpSmsGateway:
         self._sender = sender
 
     async def send(self, recipient: str, message: Message) -> str | None:
-        try:
-            number = normalize_e164(recipient)
-        except InvalidPhoneNumber as exc:
-            raise PermanentSendError(str(exc)) from exc
+        number = sms_recipient(recipient)
         response = await self._client.post(
             self._url,
             json={"from": self._sender, "to": number, "text": message.text},

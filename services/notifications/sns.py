@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from services.notifications.model import Message
-from services.notifications.phone import InvalidPhoneNumber, normalize_e164
+from services.notifications.phone import sms_recipient
 from services.notifications.ports import PermanentSendError
 
 if TYPE_CHECKING:
@@ -24,10 +24,7 @@ class SnsSmsSender:
         self._sender_id = sender_id
 
     async def send(self, recipient: str, message: Message) -> str | None:
-        try:
-            number = normalize_e164(recipient)
-        except InvalidPhoneNumber as exc:
-            raise PermanentSendError(str(exc)) from exc
+        number = sms_recipient(recipient)
         kwargs: dict[str, Any] = {"PhoneNumber": number, "Message": message.text}
         if self._sender_id:
             kwargs["MessageAttributes"] = {
