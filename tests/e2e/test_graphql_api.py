@@ -8,26 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.documents import CREATE, TRANSFER
 from tests.e2e.conftest import GRAPHQL_RESPONSE_JSON, Api
 from tests.helpers import table_items
 
-CREATE = """
-mutation($input: CreateAccountInput!) {
-  createAccount(input: $input) {
-    account { id balance currency email phone createdAt }
-    userErrors { code message field }
-  }
-}
-"""
-TRANSFER = """
-mutation($input: TransferInput!) {
-  transfer(input: $input) {
-    transfer { id fromAccountId toAccountId amount currency memo idempotencyKey createdAt
-               fromAccount { id balance } toAccount { id balance } }
-    userErrors { code message field }
-  }
-}
-"""
 HISTORY = """
 query($id: ID!, $first: Int, $after: String) {
   account(id: $id) {

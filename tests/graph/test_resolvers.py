@@ -8,27 +8,11 @@ import pytest
 
 from services import Ledger
 from services.ledger.cursor import encode_cursor
+from tests.documents import CREATE, TRANSFER
 from tests.graph.conftest import Executor
 
 ACCOUNT = """
 query($id: ID!) { account(id: $id) { id balance currency email phone createdAt } }
-"""
-TRANSFER = """
-mutation($input: TransferInput!) {
-  transfer(input: $input) {
-    transfer { id fromAccountId toAccountId amount currency memo idempotencyKey createdAt
-               fromAccount { id balance } toAccount { id balance } }
-    userErrors { code message field }
-  }
-}
-"""
-CREATE = """
-mutation($input: CreateAccountInput!) {
-  createAccount(input: $input) {
-    account { id balance currency email phone createdAt }
-    userErrors { code message field }
-  }
-}
 """
 HISTORY = """
 query($id: ID!, $first: Int, $after: String) {
