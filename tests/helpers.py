@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import aioboto3
 from aiobotocore.config import AioConfig
 
+from services.events.model import BalanceChanged
 from services.settings import Settings
 
 
@@ -40,3 +42,13 @@ def balances_by_account(items: list[dict[str, Any]]) -> dict[str, Decimal]:
         item["account_id"]["S"]: Decimal(item["balance"]["N"])
         for item in items_of_type(items, "ACCOUNT")
     }
+
+
+async def first_versions(stream: AsyncIterator[BalanceChanged], count: int) -> list[int]:
+    """The versions of the first `count` changes `stream` yields (fewer if it ends first)."""
+    versions: list[int] = []
+    async for event in stream:
+        versions.append(event.version)
+        if len(versions) == count:
+            break
+    return versions

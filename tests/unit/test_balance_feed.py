@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,6 +10,7 @@ from services.errors import AccountNotFound, InvalidInput
 from services.events.model import BalanceChanged
 from services.hub import BalanceFeed, InProcessHub
 from services.model import Account, Entry
+from tests.helpers import first_versions
 from tests.unit.test_hub_memory import change
 
 
@@ -47,22 +47,13 @@ class FakeHistory:
         )
 
 
-async def collect(stream: AsyncIterator[BalanceChanged], count: int) -> list[int]:
-    versions = []
-    async for event in stream:
-        versions.append(event.version)
-        if len(versions) == count:
-            break
-    return versions
-
-
 async def test_replay_then_live_without_duplicates() -> None:
     hub, history = InProcessHub(), FakeHistory()
     for _ in range(5):
         history.commit()
     feed = BalanceFeed(hub, history, page_size=2)
     stream = feed.subscribe_balance("a", after_version=2)
-    reader = asyncio.create_task(collect(stream, 6))
+    reader = asyncio.create_task(first_versions(stream, 6))
     await asyncio.sleep(0.01)
     for event in [*(change("a", v) for v in (3, 4, 5)), history.commit(), history.commit()]:
         await hub.publish(event)  # 3-5 are late duplicates of the replay
@@ -75,7 +66,7 @@ async def test_without_after_version_only_new_changes_come() -> None:
     hub, history = InProcessHub(), FakeHistory()
     history.commit()
     feed = BalanceFeed(hub, history)
-    reader = asyncio.create_task(collect(feed.subscribe_balance("a"), 2))
+    reader = asyncio.create_task(first_versions(feed.subscribe_balance("a"), 2))
     await asyncio.sleep(0.01)
     await hub.publish(change("a", 1))  # before the subscription's version: dropped
     await hub.publish(history.commit())
@@ -86,7 +77,7 @@ async def test_without_after_version_only_new_changes_come() -> None:
 async def test_a_gap_in_live_versions_is_filled_from_the_table() -> None:
     hub, history = InProcessHub(), FakeHistory()
     feed = BalanceFeed(hub, history)
-    reader = asyncio.create_task(collect(feed.subscribe_balance("a", after_version=0), 4))
+    reader = asyncio.create_task(first_versions(feed.subscribe_balance("a", after_version=0), 4))
     await asyncio.sleep(0.01)
     first = history.commit()
     await hub.publish(first)
@@ -108,7 +99,9 @@ async def test_seam_under_concurrent_commits_every_version_once_in_order() -> No
             await asyncio.sleep(0)
 
     readers = [
-        asyncio.create_task(collect(feed.subscribe_balance("a", after_version=start), 250 - start))
+        asyncio.create_task(
+            first_versions(feed.subscribe_balance("a", after_version=start), 250 - start)
+        )
         for start in (0, 10, 49)
     ]
     await asyncio.sleep(0)
@@ -121,16 +114,16 @@ async def test_seam_under_concurrent_commits_every_version_once_in_order() -> No
 async def test_an_unknown_account_or_bad_version_is_refused() -> None:
     feed = BalanceFeed(InProcessHub(), FakeHistory())
     with pytest.raises(AccountNotFound):
-        await collect(feed.subscribe_balance("nobody"), 1)
+        await first_versions(feed.subscribe_balance("nobody"), 1)
     with pytest.raises(InvalidInput):
-        await collect(feed.subscribe_balance("a", after_version=-1), 1)
+        await first_versions(feed.subscribe_balance("a", after_version=-1), 1)
 
 
 async def test_stopping_the_reader_unsubscribes() -> None:
     hub, history = InProcessHub(), FakeHistory()
     feed = BalanceFeed(hub, history)
     stream = feed.subscribe_balance("a", after_version=0)
-    reader = asyncio.create_task(collect(stream, 1))
+    reader = asyncio.create_task(first_versions(stream, 1))
     await asyncio.sleep(0.01)
     assert hub.subscriber_count("a") == 1
     await hub.publish(history.commit())

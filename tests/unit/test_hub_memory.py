@@ -11,6 +11,7 @@ import pytest
 from services.events.model import BalanceChanged
 from services.hub import InProcessHub, SubscriptionClosed
 from services.model import Direction, Entry
+from tests.helpers import first_versions
 
 
 def change(account_id: str, version: int, balance: str = "1") -> BalanceChanged:
@@ -30,15 +31,6 @@ def change(account_id: str, version: int, balance: str = "1") -> BalanceChanged:
     )
 
 
-async def take(subscription, count: int) -> list[int]:  # type: ignore[no-untyped-def]
-    versions = []
-    async for event in subscription:
-        versions.append(event.version)
-        if len(versions) == count:
-            break
-    return versions
-
-
 async def test_each_subscriber_gets_its_accounts_changes_in_order() -> None:
     hub = InProcessHub(capacity=100)
     a1, a2, b = [await hub.subscribe(x) for x in ("a", "a", "b")]
@@ -46,16 +38,16 @@ async def test_each_subscriber_gets_its_accounts_changes_in_order() -> None:
         await hub.publish(change("a", version))
         await hub.publish(change("b", version * 10))
         await hub.publish(change("c", version))
-    assert await take(a1, 5) == [1, 2, 3, 4, 5]
-    assert await take(a2, 5) == [1, 2, 3, 4, 5]
-    assert await take(b, 5) == [10, 20, 30, 40, 50]
+    assert await first_versions(a1, 5) == [1, 2, 3, 4, 5]
+    assert await first_versions(a2, 5) == [1, 2, 3, 4, 5]
+    assert await first_versions(b, 5) == [10, 20, 30, 40, 50]
     assert a1.pending == b.pending == 0
 
 
 async def test_a_waiting_subscriber_wakes_on_publish() -> None:
     hub = InProcessHub()
     subscription = await hub.subscribe("a")
-    reader = asyncio.create_task(take(subscription, 2))
+    reader = asyncio.create_task(first_versions(subscription, 2))
     await asyncio.sleep(0)
     await hub.publish(change("a", 1))
     await hub.publish(change("a", 2))
@@ -68,12 +60,12 @@ async def test_a_slow_subscriber_is_closed_and_the_others_keep_going() -> None:
     fast = await hub.subscribe("a")
     for version in range(1, 4):
         await hub.publish(change("a", version))
-    assert await take(fast, 3) == [1, 2, 3]
+    assert await first_versions(fast, 3) == [1, 2, 3]
     await hub.publish(change("a", 4))  # slow has 3 waiting: this one overflows it
     assert slow.closed
     with pytest.raises(SubscriptionClosed, match="too slow"):
-        await take(slow, 1)
-    assert await take(fast, 1) == [4]
+        await first_versions(slow, 1)
+    assert await first_versions(fast, 1) == [4]
     assert hub.subscriber_count("a") == 1
 
 
@@ -87,7 +79,7 @@ async def test_closing_a_subscription_ends_it_and_unregisters_it() -> None:
     assert idle == []
     two.close()
     assert (first, idle, hub.subscriber_count()) == (["a"], ["a"], 0)
-    assert await take(one, 1) == []
+    assert await first_versions(one, 1) == []
     await hub.publish(change("a", 1))  # no subscribers left: nothing to do
 
 
@@ -105,4 +97,4 @@ async def test_hub_close_tells_subscribers_why() -> None:
     subscription = await hub.subscribe("a")
     await hub.close()
     with pytest.raises(SubscriptionClosed, match="shutting down"):
-        await take(subscription, 1)
+        await first_versions(subscription, 1)
