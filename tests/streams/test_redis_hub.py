@@ -10,8 +10,9 @@ import pytest
 
 from services.hub import SubscriptionClosed
 from services.hub.redis import RedisHub
+from tests.helpers import first_versions
 from tests.streams.support import RedisServer
-from tests.unit.test_balance_feed import FakeHistory, collect
+from tests.unit.test_balance_feed import FakeHistory
 from tests.unit.test_hub_memory import change
 
 
@@ -41,8 +42,8 @@ async def test_every_server_sees_the_same_changes_in_order(
     for _ in range(20):
         await one.publish(history.commit())
     await one.publish(change("c", 1))
-    assert await asyncio.wait_for(collect(on_one, 20), 5) == list(range(1, 21))
-    assert await asyncio.wait_for(collect(on_two, 20), 5) == list(range(1, 21))
+    assert await asyncio.wait_for(first_versions(on_one, 20), 5) == list(range(1, 21))
+    assert await asyncio.wait_for(first_versions(on_two, 20), 5) == list(range(1, 21))
     await asyncio.sleep(0.1)
     assert other.pending == 0
 
@@ -53,13 +54,13 @@ async def test_a_slow_subscriber_is_closed_alone(
     one, _, history = hubs
     slow = await one.subscribe("a", capacity=5)
     fast = await one.subscribe("a")
-    reader = asyncio.create_task(collect(fast, 10))
+    reader = asyncio.create_task(first_versions(fast, 10))
     for _ in range(10):
         await one.publish(history.commit())
     assert await asyncio.wait_for(reader, 5) == list(range(1, 11))
     assert slow.closed
     with pytest.raises(SubscriptionClosed):
-        await collect(slow, 1)
+        await first_versions(slow, 1)
 
 
 async def test_a_version_jump_is_filled_from_the_table(
@@ -71,7 +72,7 @@ async def test_a_version_jump_is_filled_from_the_table(
     history.commit()
     history.commit()  # committed, never published
     await one.publish(history.commit())
-    assert await asyncio.wait_for(collect(subscription, 4), 5) == [1, 2, 3, 4]
+    assert await asyncio.wait_for(first_versions(subscription, 4), 5) == [1, 2, 3, 4]
 
 
 async def test_changes_published_while_redis_was_down_are_filled(
@@ -80,7 +81,7 @@ async def test_changes_published_while_redis_was_down_are_filled(
     one, two, history = hubs
     subscription = await two.subscribe("a")
     await one.publish(history.commit())
-    assert await asyncio.wait_for(collect(subscription, 1), 5) == [1]
+    assert await asyncio.wait_for(first_versions(subscription, 1), 5) == [1]
 
     redis_server.stop()
     try:
@@ -92,9 +93,9 @@ async def test_changes_published_while_redis_was_down_are_filled(
         redis_server.start()
 
     # No new publish is needed: the resubscription after the reconnect triggers the fill.
-    assert await asyncio.wait_for(collect(subscription, 3), 15) == [2, 3, 4]
+    assert await asyncio.wait_for(first_versions(subscription, 3), 15) == [2, 3, 4]
     await one.publish(history.commit())
-    assert await asyncio.wait_for(collect(subscription, 1), 5) == [5]
+    assert await asyncio.wait_for(first_versions(subscription, 1), 5) == [5]
 
 
 async def test_the_last_local_subscriber_leaving_unsubscribes(
@@ -106,7 +107,7 @@ async def test_the_last_local_subscriber_leaving_unsubscribes(
     await asyncio.sleep(0.1)
     again = await one.subscribe("a")
     await one.publish(history.commit())
-    assert await asyncio.wait_for(collect(again, 1), 5) == [1]
+    assert await asyncio.wait_for(first_versions(again, 1), 5) == [1]
     assert one.subscriber_count("a") == 1
 
 
@@ -129,7 +130,7 @@ async def test_many_subscribers_over_many_accounts(redis_server: RedisServer) ->
         for history in histories.values():
             await hub.publish(history.commit())
         results = await asyncio.wait_for(
-            asyncio.gather(*(collect(s, 1) for s in subscriptions)), 15
+            asyncio.gather(*(first_versions(s, 1) for s in subscriptions)), 15
         )
         assert results == [[1]] * 1500
         for subscription, (account, _) in zip(
