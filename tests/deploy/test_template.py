@@ -177,6 +177,13 @@ def test_parameter_defaults_fit_the_stream(template: dict[str, Any]) -> None:
     assert 60 <= parameters["StreamMaximumRecordAgeSeconds"]["Default"] <= 24 * 3600
 
 
+def test_cloudwatch_watches_the_stream_prometheus_cannot_scrape(template: dict[str, Any]) -> None:
+    alarms = resources(template, "AWS::CloudWatch::Alarm").values()
+    metrics = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
+    assert ("AWS/Lambda", "IteratorAge") in metrics
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in metrics
+
+
 # --- the API -------------------------------------------------------------------------------------
 
 
