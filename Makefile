@@ -6,7 +6,7 @@ STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint typecheck unit schema settings-doc bench bench-smoke clean
+.PHONY: run demo test lint deploy-lint typecheck unit schema settings-doc bench bench-smoke clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating virtualenv in $(VENV) and installing the project (first run takes about a minute)"
@@ -23,10 +23,21 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT) --demo
 
-lint: $(STAMP)
+lint: $(STAMP) deploy-lint
 	@echo "==> ruff"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+
+# The deployment artefacts: cfn-lint on the SAM template and on its SAM expansion (zero findings),
+# and promtool on the alerting rules where Debian's `prometheus` package provides it.
+deploy-lint: $(STAMP)
+	@echo "==> cfn-lint (deploy/template.yaml)"
+	@$(BIN)/python scripts/deploy_lint.py deploy/template.yaml
+	@if command -v promtool >/dev/null; then \
+		echo "==> promtool (deploy/prometheus/alerts.yml)"; \
+		promtool check rules deploy/prometheus/alerts.yml && \
+		promtool test rules deploy/prometheus/alerts_test.yml; \
+	else echo "==> promtool not installed: alert rules checked by tests/deploy only"; fi
 
 typecheck: $(STAMP)
 	@echo "==> mypy"
