@@ -58,7 +58,7 @@ class FaultPlan:
     _random: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)  # noqa: S311 - test faults, not security
+        self._random = random.Random(self.seed)
 
     def choose(self, target: str | None) -> Fault:
         if not self.enabled:
