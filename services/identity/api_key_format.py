@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 PREFIX = "lk_"
@@ -27,7 +27,7 @@ class ApiKey:
     subject: str
     is_operator: bool
     created_at: datetime
-    secret_hash: bytes
+    secret_hash: bytes = field(repr=False)
     revoked_at: datetime | None = None
 
     def revoked(self, at: datetime) -> ApiKey:
