@@ -73,8 +73,9 @@ class HttpJwksKeySource:
     """An issuer's keys, fetched from its JWKS (found through OIDC discovery unless
     `jwks_url` is given) and cached.
 
-    The cache is refreshed on the first use after `max_age` seconds, and when a token names
-    an unknown kid (key rotation) - but at most once every `min_refresh_interval` seconds,
+    The cache is refreshed in the background on the first use after `max_age` seconds, and
+    before answering when a token names an unknown kid (key rotation) - but at most once
+    every `min_refresh_interval` seconds,
     so a flood of made-up kids costs the provider one request, and concurrent refreshes share
     one request. When the provider fails, the keys already cached keep serving."""
 
@@ -110,26 +111,37 @@ class HttpJwksKeySource:
 
     async def key(self, kid: str | None) -> PyJWK:
         now = self._clock()
-        stale = now - self._loaded_at >= self._max_age
-        if self._keys is None or stale or (kid not in self._keys and kid is not None):
-            await self._refresh_if_allowed(now)
+        if self._keys is None or (kid is not None and kid not in self._keys):
+            await self._refresh_if_allowed(now, wait=True)
+        elif now - self._loaded_at >= self._max_age:
+            # Known key, old key set: answer from the cache and refresh in the background,
+            # so a slow or hanging provider never delays requests it is not needed for.
+            await self._refresh_if_allowed(now, wait=False)
         if self._keys is None:
             raise Unauthenticated("keys unavailable")
         return _pick(self._keys, kid)
 
+    async def refreshed(self) -> None:
+        """Wait for a refresh under way, if any (tests; graceful shutdown)."""
+        if self._refreshing is not None:
+            await asyncio.shield(self._refreshing)
+
     async def aclose(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
         if self._own_client:
             await self._client.aclose()
 
-    async def _refresh_if_allowed(self, now: float) -> None:
+    async def _refresh_if_allowed(self, now: float, *, wait: bool) -> None:
         if self._refreshing is None:
             if now - self._attempted_at < self._min_interval:
                 return
             self._attempted_at = now
             self._refreshing = asyncio.create_task(self._refresh())
             self._refreshing.add_done_callback(self._refresh_done)
-        # shield: a cancelled request must not cancel the refresh the others wait for
-        await asyncio.shield(self._refreshing)
+        if wait:
+            # shield: a cancelled request must not cancel the refresh the others wait for
+            await asyncio.shield(self._refreshing)
 
     def _refresh_done(self, task: asyncio.Task[None]) -> None:
         self._refreshing = None

@@ -4,6 +4,7 @@ refresh rate limit that keeps a flood of made-up kids from reaching the provider
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -47,24 +48,43 @@ async def test_rotation_picks_up_the_new_kid(
         await verifier.verify(old_token)
 
 
-async def test_the_cache_is_refreshed_after_max_age(
-    oidc_issuer: OidcIssuer, verifier: JwtVerifier, clock: FakeClock
+async def test_the_cache_is_refreshed_in_the_background_after_max_age(
+    oidc_issuer: OidcIssuer,
+    verifier: JwtVerifier,
+    jwks_source: HttpJwksKeySource,
+    clock: FakeClock,
 ) -> None:
     await verifier.verify(oidc_issuer.token())
     clock.advance(599)
     await verifier.verify(oidc_issuer.token())
+    await jwks_source.refreshed()
     assert oidc_issuer.jwks_requests == 1
     clock.advance(1)
-    await verifier.verify(oidc_issuer.token())
+    await verifier.verify(oidc_issuer.token())  # answered from the cache at once
+    await jwks_source.refreshed()
     assert oidc_issuer.jwks_requests == 2
+    # a key retired since is gone from the refreshed cache
+    old = oidc_issuer.token()
+    oidc_issuer.rotate()
+    clock.advance(600)
+    await verifier.verify(old)
+    await jwks_source.refreshed()
+    with pytest.raises(Unauthenticated, match="unknown key"):
+        await verifier.verify(old)
 
 
 async def test_cached_keys_keep_serving_during_an_outage(
-    oidc_issuer: OidcIssuer, verifier: JwtVerifier, clock: FakeClock
+    oidc_issuer: OidcIssuer,
+    verifier: JwtVerifier,
+    jwks_source: HttpJwksKeySource,
+    clock: FakeClock,
 ) -> None:
     await verifier.verify(oidc_issuer.token())
     oidc_issuer.down = True
     clock.advance(10_000)  # past max age: a refresh is attempted and fails
+    assert (await verifier.verify(oidc_issuer.token())).subject == "alice"
+    await jwks_source.refreshed()
+    assert (oidc_issuer.jwks_requests, oidc_issuer.refused_requests) == (1, 1)
     assert (await verifier.verify(oidc_issuer.token())).subject == "alice"
     clock.advance(5)
     with pytest.raises(Unauthenticated, match="unknown key"):
@@ -73,6 +93,22 @@ async def test_cached_keys_keep_serving_during_an_outage(
     clock.advance(5)
     new_key = oidc_issuer.rotate()
     assert (await verifier.verify(oidc_issuer.token(key=new_key))).subject == "alice"
+
+
+async def test_a_slow_provider_does_not_delay_requests_for_known_keys(
+    oidc_issuer: OidcIssuer,
+    verifier: JwtVerifier,
+    jwks_source: HttpJwksKeySource,
+    clock: FakeClock,
+) -> None:
+    await verifier.verify(oidc_issuer.token())
+    oidc_issuer.delay_seconds = 1.0
+    clock.advance(600)
+    started = time.perf_counter()
+    await verifier.verify(oidc_issuer.token())
+    assert time.perf_counter() - started < 0.5
+    await jwks_source.refreshed()
+    assert oidc_issuer.jwks_requests == 2
 
 
 async def test_no_keys_at_all_is_a_refusal_not_a_crash(

@@ -64,8 +64,11 @@ class OidcIssuer:
     audience: str = AUDIENCE
     #: While True, every request is answered 503 (the provider is down).
     down: bool = False
+    #: Seconds every answer waits (a slow or hanging provider).
+    delay_seconds: float = 0.0
     discovery_requests: int = 0
     jwks_requests: int = 0
+    refused_requests: int = 0
     keys: dict[str, SigningKey] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _serial: int = 0
@@ -163,7 +166,10 @@ def running_issuer(alg: str = "RS256") -> Iterator[OidcIssuer]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            time.sleep(issuer.delay_seconds)
             if issuer.down:
+                with issuer.lock:
+                    issuer.refused_requests += 1
                 self._answer(503, {"error": "down"})
             elif self.path == "/.well-known/openid-configuration":
                 with issuer.lock:
