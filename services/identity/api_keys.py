@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ class ApiKeyAdmin:
 class ApiKeyVerifier:
     """Turns a presented key into a Principal. Records are cached for `ttl` seconds (found or
     not), so a revocation reaches every replica within `ttl` and a flood of bad keys costs
-    one read per key id per `ttl`."""
+    one read per key id per `ttl`. Store failures propagate (they are not the caller's)."""
 
     def __init__(
         self,
@@ -82,6 +83,7 @@ class ApiKeyVerifier:
         self._max_entries = max_entries
         self._clock = clock
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._reading: dict[str, asyncio.Task[ApiKey | None]] = {}
 
     async def verify(self, credential: str) -> Principal:
         """Raises Unauthenticated('malformed api key') or ('invalid api key'): unknown,
@@ -105,7 +107,13 @@ class ApiKeyVerifier:
         cached = self._cache.get(key_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        record = await self._store.get(key_id)
+        # Concurrent requests with one key share one read (a client's burst after the TTL).
+        reading = self._reading.get(key_id)
+        if reading is None:
+            reading = asyncio.create_task(self._store.get(key_id))
+            self._reading[key_id] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(key_id, None))
+        record = await asyncio.shield(reading)
         if len(self._cache) >= self._max_entries:
             self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
             if len(self._cache) >= self._max_entries:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -121,6 +122,16 @@ async def test_lookups_are_cached_for_the_ttl_found_or_not(
     clock.advance(0.1)
     await verifier.verify(issued.plaintext)
     assert store.reads == 3
+
+
+async def test_concurrent_requests_with_one_key_share_one_read(
+    admin: ApiKeyAdmin, store: InMemoryApiKeyStore
+) -> None:
+    issued = await admin.create("sync", subject="merchant-7")
+    verifier = ApiKeyVerifier(store)
+    principals = await asyncio.gather(*(verifier.verify(issued.plaintext) for _ in range(50)))
+    assert {p.subject for p in principals} == {"merchant-7"}
+    assert store.reads == 1
 
 
 async def test_the_cache_is_bounded(store: InMemoryApiKeyStore, clock: FakeClock) -> None:
