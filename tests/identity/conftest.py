@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from services.identity.jwks import HttpJwksKeySource
 from services.identity.jwt_verifier import JwtVerifier
-from tests.support.oidc_issuer import AUDIENCE, OidcIssuer, running_issuer
+from tests.support.oidc_issuer import AUDIENCE, OidcIssuer
+from tests.support.oidc_issuer import oidc_issuer as oidc_issuer
 
 
 class FakeClock:
@@ -23,12 +24,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-@pytest.fixture
-def oidc_issuer() -> Iterator[OidcIssuer]:
-    with running_issuer() as issuer:
-        yield issuer
 
 
 @pytest.fixture

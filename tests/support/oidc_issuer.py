@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -206,3 +207,11 @@ def running_issuer(alg: str = "RS256") -> Iterator[OidcIssuer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def oidc_issuer() -> Iterator[OidcIssuer]:
+    """A running issuer with one RS256 key. Use it from a conftest:
+    `from tests.support.oidc_issuer import oidc_issuer as oidc_issuer`."""
+    with running_issuer() as issuer:
+        yield issuer
