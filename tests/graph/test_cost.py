@@ -13,8 +13,13 @@ from graphql import get_introspection_query, parse
 from strawberry.types import ExecutionResult
 
 from graph.context import Context
-from graph.cost import QUERY_TOO_COMPLEX, query_cost, query_cost_limiter
-from graph.schema import LedgerSchema, assemble_schema
+from graph.cost import (
+    QUERY_TOO_COMPLEX,
+    in_place_of_validation_cache,
+    query_cost,
+    query_cost_limiter,
+)
+from graph.schema import CACHE_SIZE, LedgerSchema, assemble_schema
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
@@ -53,10 +58,13 @@ class SpyLedger:
 def schema() -> LedgerSchema:
     settings = Settings.model_construct()
     limited = assemble_schema(Query, Mutation, settings, subscription=Subscription)
-    # What graph/schema.py's extensions() will return once wired: the limiter goes last.
-    limited.extensions = (
-        *limited.extensions,
-        query_cost_limiter(max_cost=MAX_COST, max_page_size=PAGE),
+    # What graph/schema.py's extensions() will return once wired: the limiter in place of
+    # ValidationCache.
+    limited.extensions = tuple(
+        in_place_of_validation_cache(
+            limited.extensions,
+            query_cost_limiter(max_cost=MAX_COST, max_page_size=PAGE, cache_size=CACHE_SIZE),
+        )
     )
     return limited
 
