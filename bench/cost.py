@@ -3,7 +3,9 @@
 The real schema with today's extensions, against the same schema with the cost limiter
 appended, both executing the same documents in process over an in-memory ledger (no I/O, so
 the limiter's share is as large as it can be). Rounds alternate between the two schemas so
-drift on a shared machine hits both; the figure is the ratio of CPU seconds per operation.
+drift on a shared machine hits both; the figure is the ratio of CPU seconds per operation,
+executed directly (`schema.execute`) and as one POST through Strawberry's ASGI view (no
+server, no client: uvicorn's own per-request work would make the ratio smaller still).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import uvloop
 from graphql import parse
+from strawberry.asgi import GraphQL
 
 from graph.context import Context
 from graph.cost import in_place_of_validation_cache, query_cost, query_cost_limiter
@@ -105,6 +108,49 @@ async def cpu_per_operation(
     return (time.process_time() - started) / count
 
 
+class MemoryGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: LedgerSchema, ledger: MemoryLedger) -> None:
+        super().__init__(schema, graphql_ide=None)
+        self.ledger = ledger
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context.for_request(self.ledger, max_page_size=PAGE)  # type: ignore[arg-type]
+
+
+async def cpu_per_request(app: MemoryGraphQL, document: str, count: int) -> float:
+    """One POST through the ASGI view (JSON in and out), with no server or client around it."""
+    body = json.dumps({"query": document, "variables": {"id": "a"}}).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"bench")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    started = time.process_time()
+    for _ in range(count):
+        await app(scope, receive, send)
+    elapsed = time.process_time() - started
+    assert set(statuses) == {200}, statuses[:3]
+    return elapsed / count
+
+
 async def measure(rounds: int, count: int) -> dict[str, Any]:
     base, limited = schemas()
     ledger = MemoryLedger()
@@ -114,11 +160,16 @@ async def measure(rounds: int, count: int) -> dict[str, Any]:
         operations = count if name == "account" else max(2, count // 50)
         for schema in (base, limited):  # warm the parser and validation caches
             await cpu_per_operation(schema, ledger, document, 5)
+        base_app, limited_app = MemoryGraphQL(base, ledger), MemoryGraphQL(limited, ledger)
         without: list[float] = []
         with_limiter: list[float] = []
+        http_without: list[float] = []
+        http_with: list[float] = []
         for _ in range(rounds):
             without.append(await cpu_per_operation(base, ledger, document, operations))
             with_limiter.append(await cpu_per_operation(limited, ledger, document, operations))
+            http_without.append(await cpu_per_request(base_app, document, operations))
+            http_with.append(await cpu_per_request(limited_app, document, operations))
         parsed = parse(document)
         started = time.perf_counter()
         for _ in range(count):
@@ -131,6 +182,9 @@ async def measure(rounds: int, count: int) -> dict[str, Any]:
             "cpu_without_us": round(min(without) * 1e6, 1),
             "cpu_with_us": round(min(with_limiter) * 1e6, 1),
             "ratio": round(min(with_limiter) / min(without), 4),
+            "http_cpu_without_us": round(min(http_without) * 1e6, 1),
+            "http_cpu_with_us": round(min(http_with) * 1e6, 1),
+            "http_ratio": round(min(http_with) / min(http_without), 4),
             "costing_alone_us": round(costing * 1e6, 1),
         }
     return figures

@@ -19,7 +19,8 @@ exceeds the limit, and the refusal reports that partial sum (a lower bound of th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,7 @@ class _Costing:
     def __post_init__(self) -> None:
         self._memo: dict[str, int] = {}
         self._in_progress: set[str] = set()
+        self.read_variables = False
 
     def selection_set(
         self, selections: SelectionSetNode | None, parent: GraphQLNamedType | None
@@ -168,6 +170,7 @@ class _Costing:
         return 1  # one value where a list is expected is coerced to a list of one
 
     def variable(self, name: str) -> Any:
+        self.read_variables = True
         if name in self.variables:
             return self.variables[name]
         return self.defaults.get(name)
@@ -211,10 +214,23 @@ def query_cost(
     Raises CostExceeded as soon as a partial sum is over `limit`. Works on unvalidated
     documents: unknown fields cost 1, unknown and cyclic fragments cost nothing.
     """
+    cost, _ = _query_cost(schema, document, variables, operation_name, limit, max_page_size)
+    return cost
+
+
+def _query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    limit: int,
+    max_page_size: int,
+) -> tuple[int, bool]:
+    """The cost, and whether it depends on the variables."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    highest = 0
+    highest, read_variables = 0, False
     for operation in _operations(document, operation_name):
         defaults = {
             d.variable.name.value: d.default_value
@@ -226,7 +242,34 @@ def query_cost(
         )
         root = schema.get_root_type(operation.operation)
         highest = max(highest, costing.selection_set(operation.selection_set, root))
-    return highest
+        read_variables = read_variables or costing.read_variables
+    return highest, read_variables
+
+
+class _KnownCosts:
+    """Costs of recent documents whose cost does not depend on their variables, by text.
+
+    Costing a small query takes about 5 us, as much as the rest of the limiter; a client
+    repeats its few documents, so most operations are a dictionary lookup.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._costs: OrderedDict[Hashable, int] = OrderedDict()
+
+    def get(self, key: Hashable) -> int | None:
+        cost = self._costs.get(key)
+        if cost is not None:
+            self._costs.move_to_end(key)
+        return cost
+
+    def put(self, key: Hashable, cost: int) -> None:
+        self._costs[key] = cost
+        if len(self._costs) > self._size:
+            self._costs.popitem(last=False)
+
+
+_KNOWN = _KnownCosts(1024)
 
 
 def too_complex(cost: int, max_cost: int) -> GraphQLError:
@@ -267,19 +310,26 @@ class QueryCostLimiter(ValidationCache):
 
     def _cost(self, document: DocumentNode) -> int:
         context = self.execution_context
+        schema = context.schema._schema
+        key = (id(schema), context.query, context.operation_name, self.max_cost, self.max_page_size)
+        if context.query is not None and (known := _KNOWN.get(key)) is not None:
+            return known
         try:
-            return query_cost(
-                context.schema._schema,
+            cost, read_variables = _query_cost(
+                schema,
                 document,
-                variables=context.variables,
-                operation_name=context.operation_name,
-                limit=self.max_cost,
-                max_page_size=self.max_page_size,
+                context.variables,
+                context.operation_name,
+                self.max_cost,
+                self.max_page_size,
             )
         except CostExceeded as exceeded:
             return exceeded.cost
         except RecursionError:
             return self.max_cost + 1  # nested beyond what can be costed: surely too much
+        if context.query is not None and not read_variables:
+            _KNOWN.put(key, cost)
+        return cost
 
     def get_results(self) -> dict[str, Any]:
         return {"cost": {"requestedQueryCost": self.cost, "maxCost": self.max_cost}}

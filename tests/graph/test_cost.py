@@ -278,3 +278,17 @@ async def test_a_costly_subscription_is_refused(schema: LedgerSchema, spy: SpyLe
     assert extensions["code"] == QUERY_TOO_COMPLEX
     assert extensions["maxCost"] == MAX_COST
     assert spy.calls == []
+
+
+async def test_a_known_document_is_costed_again_when_its_variables_count(
+    schema: LedgerSchema, spy: SpyLedger
+) -> None:
+    small = await run(schema, spy, VARIABLES, n=2, ids=["a"])
+    assert small.errors is None
+    assert small.extensions["cost"]["requestedQueryCost"] == 1 + (1 + 2 * 4)
+    large = await run(schema, spy, VARIABLES, n=100, ids=["a"] * 100)
+    assert large.errors is not None
+    assert large.errors[0].extensions is not None
+    assert large.errors[0].extensions["code"] == QUERY_TOO_COMPLEX
+    again = await run(schema, spy, VARIABLES, n=2, ids=["a"])
+    assert again.extensions["cost"]["requestedQueryCost"] == 1 + (1 + 2 * 4)
