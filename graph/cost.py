@@ -1,0 +1,356 @@
+"""Query cost: what one operation may ask the resolvers to do, computed before any of them runs.
+
+Depth, token and alias limits do not bound work: a 12-deep document within all three took
+286 s (see /work/shared/notes/strawberry.md). The cost here multiplies by the page sizes and
+list lengths the document asks for, so it grows with the work:
+
+- every field costs 1 (aliases are separate fields; introspection fields too, with no
+  multipliers, since they read the in-memory schema);
+- a connection (a field with an `Int` argument `first`) multiplies its selection by `first`,
+  the argument's default when it is absent, or the largest page when it is not an int;
+- a field with list arguments (`accounts(ids: [...])`) multiplies its selection by the
+  longest list's length, literal or from the variables;
+- fragments are expanded; each named fragment is costed once and reused, so a chain of
+  fragments spreading the next ten times costs no more to evaluate than its text.
+
+Every multiplier is at least 1, so a partial sum only grows: evaluation stops as soon as one
+exceeds the limit, and the refusal reports that partial sum (a lower bound of the total).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    SchemaMetaFieldDef,
+    SelectionSetNode,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
+from graphql.type import GraphQLInputType
+from strawberry.extensions import SchemaExtension, ValidationCache
+
+#: `extensions.code` of a refused operation (ErrorCode.QUERY_TOO_COMPLEX once services has it).
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+
+ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+_INTROSPECTION_FIELDS = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+    "__typename": TypeNameMetaFieldDef,
+}
+
+
+class CostExceeded(Exception):
+    """Evaluation stopped: `cost` (a lower bound of the total) is over the limit."""
+
+    def __init__(self, cost: int) -> None:
+        super().__init__(cost)
+        self.cost = cost
+
+
+@dataclass
+class _Costing:
+    schema: GraphQLSchema
+    fragments: Mapping[str, FragmentDefinitionNode]
+    variables: Mapping[str, Any]
+    defaults: Mapping[str, ValueNode]
+    limit: int
+    max_page_size: int
+
+    def __post_init__(self) -> None:
+        self._memo: dict[str, int] = {}
+        self._in_progress: set[str] = set()
+        self.read_variables = False
+
+    def selection_set(
+        self, selections: SelectionSetNode | None, parent: GraphQLNamedType | None
+    ) -> int:
+        if selections is None:
+            return 0
+        total = 0
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                on = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_set(selection.selection_set, on)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+            if total > self.limit:
+                raise CostExceeded(total)
+        return total
+
+    def fragment(self, name: str) -> int:
+        if name in self._memo:
+            return self._memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self._in_progress:
+            return 0  # unknown or cyclic: validation refuses both, nothing runs
+        self._in_progress.add(name)
+        try:
+            on = self.schema.get_type(definition.type_condition.name.value)
+            cost = self.selection_set(definition.selection_set, on)
+        finally:
+            self._in_progress.discard(name)
+        self._memo[name] = cost
+        return cost
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> int:
+        definition = _field_definition(parent, node.name.value)
+        child = get_named_type(definition.type) if definition is not None else None
+        inner = self.selection_set(node.selection_set, child)
+        if inner == 0:
+            return 1
+        multiplier = 1 if definition is None else self.multiplier(node, definition)
+        cost = 1 + multiplier * inner
+        if cost > self.limit:
+            raise CostExceeded(cost)
+        return cost
+
+    def multiplier(self, node: FieldNode, definition: GraphQLField) -> int:
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        multiplier = 1
+        for name, argument in definition.args.items():
+            kind = _unwrap_non_null(argument.type)
+            if name == "first" and getattr(kind, "name", None) == "Int":
+                default = argument.default_value
+                multiplier *= self.page_size(given.get(name), default)
+            elif isinstance(kind, GraphQLList) and name in given:
+                multiplier = multiplier * max(1, self.length(given[name]))
+        return max(1, multiplier)
+
+    def page_size(self, value: ValueNode | None, default: Any) -> int:
+        if value is None:
+            found: Any = default
+        elif isinstance(value, IntValueNode):
+            found = int(value.value)
+        elif isinstance(value, VariableNode):
+            found = self.variable(value.name.value)
+        else:
+            found = None
+        if isinstance(found, IntValueNode):
+            found = int(found.value)
+        if not isinstance(found, int) or isinstance(found, bool):
+            return self.max_page_size
+        return max(1, found)
+
+    def length(self, value: ValueNode) -> int:
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode):
+            found = self.variable(value.name.value)
+            if isinstance(found, ListValueNode):
+                return len(found.values)
+            return len(found) if isinstance(found, list) else 1
+        return 1  # one value where a list is expected is coerced to a list of one
+
+    def variable(self, name: str) -> Any:
+        self.read_variables = True
+        if name in self.variables:
+            return self.variables[name]
+        return self.defaults.get(name)
+
+
+def _unwrap_non_null(kind: GraphQLInputType) -> GraphQLInputType:
+    return kind.of_type if isinstance(kind, GraphQLNonNull) else kind
+
+
+def _field_definition(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+    if name in _INTROSPECTION_FIELDS:
+        return _INTROSPECTION_FIELDS[name]
+    if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+        found: GraphQLField | None = parent.fields.get(name)
+        return found
+    return None
+
+
+def _operations(
+    document: DocumentNode, operation_name: str | None
+) -> Iterator[OperationDefinitionNode]:
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None
+            or (definition.name is not None and definition.name.value == operation_name)
+        ):
+            yield definition
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    variables: Mapping[str, Any] | None = None,
+    operation_name: str | None = None,
+    limit: int,
+    max_page_size: int,
+) -> int:
+    """The cost of the operation `operation_name` (the costliest one when None).
+
+    Raises CostExceeded as soon as a partial sum is over `limit`. Works on unvalidated
+    documents: unknown fields cost 1, unknown and cyclic fragments cost nothing.
+    """
+    cost, _ = _query_cost(schema, document, variables, operation_name, limit, max_page_size)
+    return cost
+
+
+def _query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    limit: int,
+    max_page_size: int,
+) -> tuple[int, bool]:
+    """The cost, and whether it depends on the variables."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    highest, read_variables = 0, False
+    for operation in _operations(document, operation_name):
+        defaults = {
+            d.variable.name.value: d.default_value
+            for d in operation.variable_definitions or ()
+            if d.default_value is not None
+        }
+        costing = _Costing(
+            schema, fragments, variables or {}, defaults, limit=limit, max_page_size=max_page_size
+        )
+        root = schema.get_root_type(operation.operation)
+        highest = max(highest, costing.selection_set(operation.selection_set, root))
+        read_variables = read_variables or costing.read_variables
+    return highest, read_variables
+
+
+class _KnownCosts:
+    """Costs of recent documents whose cost does not depend on their variables, by text.
+
+    Costing a small query takes about 5 us, as much as the rest of the limiter; a client
+    repeats its few documents, so most operations are a dictionary lookup.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._costs: OrderedDict[Hashable, int] = OrderedDict()
+
+    def get(self, key: Hashable) -> int | None:
+        cost = self._costs.get(key)
+        if cost is not None:
+            self._costs.move_to_end(key)
+        return cost
+
+    def put(self, key: Hashable, cost: int) -> None:
+        self._costs[key] = cost
+        if len(self._costs) > self._size:
+            self._costs.popitem(last=False)
+
+
+_KNOWN = _KnownCosts(1024)
+
+
+def too_complex(cost: int, max_cost: int) -> GraphQLError:
+    return GraphQLError(
+        f"This operation would cost at least {cost}, more than the {max_cost} one operation "
+        "may cost: ask for smaller pages (`first`), fewer ids, or less nesting.",
+        extensions={"code": QUERY_TOO_COMPLEX, "cost": cost, "maxCost": max_cost},
+    )
+
+
+class QueryCostLimiter(ValidationCache):
+    """ValidationCache with a cost gate in front: an operation costing more than `max_cost`
+    is refused before it is validated or executed. Reports `extensions.cost =
+    {requestedQueryCost, maxCost}` on every response.
+
+    It takes ValidationCache's place in the extension list. The cost comes first, on the
+    unvalidated document, because validation is not bounded by cost: graphql-core's
+    overlapping-fields rule takes minutes on twelve fragments each spreading the next ten
+    times. One hook rather than a parse hook plus a validation hook: each Strawberry hook
+    costs about 4 us per operation, which is 3% of a small query on its own.
+    """
+
+    def __init__(self, *, max_cost: int, max_page_size: int, cache_size: int) -> None:
+        super().__init__(maxsize=cache_size)
+        self.max_cost = max_cost
+        self.max_page_size = max_page_size
+        self.cost = 0
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            self.cost = self._cost(context.graphql_document)
+        if self.cost > self.max_cost:
+            context.pre_execution_errors = [too_complex(self.cost, self.max_cost)]
+            yield
+        else:
+            yield from super().on_validate()
+
+    def _cost(self, document: DocumentNode) -> int:
+        context = self.execution_context
+        schema = context.schema._schema
+        key = (id(schema), context.query, context.operation_name, self.max_cost, self.max_page_size)
+        if context.query is not None and (known := _KNOWN.get(key)) is not None:
+            return known
+        try:
+            cost, read_variables = _query_cost(
+                schema,
+                document,
+                context.variables,
+                context.operation_name,
+                self.max_cost,
+                self.max_page_size,
+            )
+        except CostExceeded as exceeded:
+            return exceeded.cost
+        except RecursionError:
+            return self.max_cost + 1  # nested beyond what can be costed: surely too much
+        if context.query is not None and not read_variables:
+            _KNOWN.put(key, cost)
+        return cost
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": {"requestedQueryCost": self.cost, "maxCost": self.max_cost}}
+
+
+def query_cost_limiter(
+    *, max_cost: int, max_page_size: int, cache_size: int
+) -> Callable[[], QueryCostLimiter]:
+    """A factory for `extensions=[...]`, in place of ValidationCache's."""
+    return lambda: QueryCostLimiter(
+        max_cost=max_cost, max_page_size=max_page_size, cache_size=cache_size
+    )
+
+
+def in_place_of_validation_cache(
+    factories: Sequence[ExtensionFactory], limiter: ExtensionFactory
+) -> list[ExtensionFactory]:
+    """`factories` with `limiter` where ValidationCache's factory was (last when none was)."""
+    chosen = [f for f in factories if not isinstance(f(), ValidationCache)]
+    position = next(
+        (i for i, f in enumerate(factories) if isinstance(f(), ValidationCache)), len(chosen)
+    )
+    chosen.insert(position, limiter)
+    return chosen

@@ -1,0 +1,294 @@
+"""Query cost: exact costs of simple documents, refusal of costly ones before any resolver runs,
+and `extensions.cost` on every response. The schema is the real one with the cost limiter
+placed where the wiring plan puts it (after ValidationCache)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from graphql import get_introspection_query, parse
+from strawberry.types import ExecutionResult
+
+from graph.context import Context
+from graph.cost import (
+    QUERY_TOO_COMPLEX,
+    in_place_of_validation_cache,
+    query_cost,
+    query_cost_limiter,
+)
+from graph.schema import CACHE_SIZE, LedgerSchema, assemble_schema
+from resolvers.mutation import Mutation
+from resolvers.query import Query
+from resolvers.subscription import Subscription
+from services import Page
+from services.settings import Settings
+
+MAX_COST = 5000
+PAGE = 100
+ID = '"a"'
+
+
+class SpyLedger:
+    """Answers every read with nothing and records that it was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def get_accounts(self, ids: Sequence[str]) -> dict[str, Any]:
+        self.calls.append("get_accounts")
+        return {}
+
+    async def get_transfers(self, ids: Sequence[str]) -> dict[str, Any]:
+        self.calls.append("get_transfers")
+        return {}
+
+    async def get_transactions(self, account_id: str, first: int, after: str | None) -> Page:
+        self.calls.append("get_transactions")
+        return Page(entries=[], next_cursor=None)
+
+    async def check_users_exist(self, ids: Sequence[str]) -> list[str]:
+        self.calls.append("check_users_exist")
+        return []
+
+
+@pytest.fixture(scope="module")
+def schema() -> LedgerSchema:
+    settings = Settings.model_construct()
+    limited = assemble_schema(Query, Mutation, settings, subscription=Subscription)
+    # What graph/schema.py's extensions() will return once wired: the limiter in place of
+    # ValidationCache.
+    limited.extensions = tuple(
+        in_place_of_validation_cache(
+            limited.extensions,
+            query_cost_limiter(max_cost=MAX_COST, max_page_size=PAGE, cache_size=CACHE_SIZE),
+        )
+    )
+    return limited
+
+
+@pytest.fixture
+def spy() -> SpyLedger:
+    return SpyLedger()
+
+
+async def run(schema: LedgerSchema, spy: SpyLedger, query: str, **variables: Any) -> Any:
+    context = Context.for_request(spy, max_page_size=PAGE)  # type: ignore[arg-type]
+    return await schema.execute(query, variable_values=variables, context_value=context)
+
+
+def cost(schema: LedgerSchema, query: str, **variables: Any) -> int:
+    return query_cost(
+        schema._schema, parse(query), variables=variables, limit=10**12, max_page_size=PAGE
+    )
+
+
+def report(line: str) -> None:
+    """Measured figures, shown with `pytest -s`; speed is measured here, not asserted."""
+    print(line)  # noqa: T201
+
+
+def ids(count: int) -> str:
+    return "[" + ", ".join([ID] * count) + "]"
+
+
+NESTED = (
+    "{ accounts(ids: " + ids(100) + ") { transactions(first: 100) { edges { node { transfer { "
+    "fromAccount { transactions(first: 100) { edges { node { id amount } } } } } } } } } }"
+)
+
+ALIASED = (
+    '{ a: account(id: "a") { ...Deep } b: account(id: "a") { ...Deep } }'
+    " fragment Deep on Account { transactions(first: 100) { edges { node { transfer {"
+    " fromAccount { transactions(first: 100) { edges { node { id } } } } } } } } }"
+)
+
+INLINE = (
+    '{ account(id: "a") { ... on Account { transactions(first: 100) { edges { node {'
+    " transfer { toAccount { ... on Account { transactions(first: 100) { edges { node {"
+    " id } } } } } } } } } } } }"
+)
+
+VARIABLES = (
+    "query($n: Int!, $ids: [ID!]!) { accounts(ids: $ids) { transactions(first: $n) {"
+    " edges { node { id amount } } } } }"
+)
+
+SCREEN = (
+    "query Screen($id: ID!, $after: String) { account(id: $id) { id balance currency email"
+    " phone createdAt transactions(first: 100, after: $after) { edges { cursor node { id"
+    " direction amount balanceAfter currency memo createdAt counterpartyId transfer { id"
+    " amount memo fromAccount { id email } toAccount { id email } } } }"
+    " pageInfo { hasNextPage endCursor } } } }"
+)
+
+
+def fragment_bomb(levels: int, fanout: int = 10) -> str:
+    """F0 reaches F1 `fanout` times through aliases, F1 reaches F2 `fanout` times, ...:
+    `fanout ** levels` fields once expanded, from a document of a few hundred tokens."""
+    account = " ".join(f"a{i}: account(id: {ID}) {{ ...F1 }}" for i in range(fanout))
+    parts = ["query { ...F0 }", f"fragment F0 on Query {{ {account} }}"]
+    for level in range(1, levels):
+        inner = " ".join(
+            f"a{i}: transactions(first: 1) {{ edges {{ node {{ transfer {{"
+            f" fromAccount {{ ...F{level + 1} }} }} }} }} }}"
+            for i in range(fanout)
+        )
+        parts.append(f"fragment F{level} on Account {{ {inner} }}")
+    parts.append(f"fragment F{levels} on Account {{ id balance }}")
+    return " ".join(parts)
+
+
+def fragment_chain(levels: int, fanout: int = 10) -> str:
+    """F1 spreads F2 `fanout` times, F2 spreads F3 ...: valid, few tokens, no aliases, and
+    graphql-core's validation of it takes minutes from ten levels on."""
+    parts = ["query { ...F1 }"]
+    for level in range(1, levels):
+        spreads = " ".join([f"...F{level + 1}"] * fanout)
+        parts.append(f"fragment F{level} on Query {{ {spreads} }}")
+    parts.append(f"fragment F{levels} on Query {{ account(id: {ID}) {{ id balance }} }}")
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('{ account(id: "a") { id balance } }', 3),
+        ('{ a: account(id: "a") { id } b: account(id: "b") { id } }', 4),
+        ('{ accounts(ids: ["a", "b", "c"]) { id balance } }', 1 + 3 * 2),
+        (
+            '{ account(id: "a") { transactions(first: 10) { edges { node { id } } } } }',
+            1 + (1 + 10 * (1 + (1 + 1))),
+        ),
+        # Absent `first`: the argument's default page (20).
+        ('{ account(id: "a") { transactions { edges { cursor } } } }', 1 + (1 + 20 * 2)),
+        ('{ account(id: "a") { ...F } } fragment F on Account { id ... on Account { email } }', 3),
+        ("{ __typename }", 1),
+    ],
+)
+def test_costs_of_simple_documents_are_exact(
+    schema: LedgerSchema, query: str, expected: int
+) -> None:
+    assert cost(schema, query) == expected
+
+
+def test_variables_set_the_multipliers(schema: LedgerSchema) -> None:
+    small = cost(schema, VARIABLES, n=2, ids=["a", "b", "c"])
+    assert small == 1 + 3 * (1 + 2 * (1 + (1 + 2)))
+    assert cost(schema, VARIABLES, n=100, ids=["a"] * 100) == 1 + 100 * (1 + 100 * 4)
+    # A `first` that is not an int counts as the largest page.
+    assert cost(schema, VARIABLES, n="lots", ids=["a"]) == 1 + 1 * (1 + PAGE * 4)
+    defaulted = VARIABLES.replace("$n: Int!", "$n: Int = 7")
+    assert cost(schema, defaulted, ids=["a"]) == 1 + (1 + 7 * 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "variables"),
+    [
+        ("nested connections", NESTED, {}),
+        ("aliases and a fragment", ALIASED, {}),
+        ("inline fragments", INLINE, {}),
+        ("variables", VARIABLES, {"n": 100, "ids": ["a"] * 100}),
+        ("fragment bomb", fragment_bomb(6), {}),
+        ("fragment chain", fragment_chain(12), {}),
+    ],
+)
+async def test_costly_operations_are_refused_before_any_resolver(
+    schema: LedgerSchema, spy: SpyLedger, name: str, query: str, variables: dict[str, Any]
+) -> None:
+    await run(schema, spy, "{ __typename }")  # warm the parser and validation caches
+    started = time.perf_counter()
+    result = await run(schema, spy, query, **variables)
+    elapsed = time.perf_counter() - started
+    report(f"\n{name}: refused in {elapsed * 1000:.2f} ms")
+    assert spy.calls == []
+    assert result.data is None
+    assert result.errors is not None
+    assert len(result.errors) == 1
+    extensions = result.errors[0].extensions
+    assert extensions is not None
+    assert extensions["code"] == QUERY_TOO_COMPLEX
+    assert extensions["cost"] > MAX_COST
+    assert extensions["maxCost"] == MAX_COST
+    assert result.extensions["cost"] == {
+        "requestedQueryCost": extensions["cost"],
+        "maxCost": MAX_COST,
+    }
+    assert elapsed < 1.0  # measured, not asserted: a generous bound against flakes
+
+
+def test_a_fragment_bomb_is_costed_in_linear_time(schema: LedgerSchema) -> None:
+    document = parse(fragment_bomb(8))
+    started = time.perf_counter()
+    total = query_cost(schema._schema, document, limit=10**100, max_page_size=PAGE)
+    elapsed = time.perf_counter() - started
+    report(f"\nfragment bomb of 8 levels: cost {total} evaluated in {elapsed * 1000:.2f} ms")
+    assert total > 10**7
+    assert elapsed < 1.0
+
+
+async def test_a_typical_screen_fits_well_within_the_default(
+    schema: LedgerSchema, spy: SpyLedger
+) -> None:
+    screen = cost(schema, SCREEN, id="a")
+    report(f"\naccount screen with 100 entries and their transfers: cost {screen}")
+    assert screen <= MAX_COST // 2
+    result = await run(schema, spy, SCREEN, id="a")
+    assert result.errors is None
+    assert spy.calls == ["get_accounts"]
+    assert result.extensions["cost"] == {"requestedQueryCost": screen, "maxCost": MAX_COST}
+
+
+async def test_graphiql_introspection_fits(schema: LedgerSchema, spy: SpyLedger) -> None:
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    result = await run(schema, spy, query)
+    assert result.errors is None
+    introspection = result.extensions["cost"]["requestedQueryCost"]
+    report(f"\nGraphiQL's introspection query: cost {introspection}")
+    assert introspection <= MAX_COST // 10
+
+
+async def test_every_response_carries_the_cost(schema: LedgerSchema, spy: SpyLedger) -> None:
+    ok = await run(schema, spy, '{ account(id: "a") { id balance } }')
+    assert ok.extensions["cost"] == {"requestedQueryCost": 3, "maxCost": MAX_COST}
+    invalid = await run(schema, spy, '{ account(id: "a") { nope } }')
+    assert invalid.errors is not None
+    assert invalid.errors[0].extensions in (None, {})
+    assert invalid.extensions["cost"]["maxCost"] == MAX_COST
+    unparsable = await run(schema, spy, "{ account(")
+    assert unparsable.extensions["cost"] == {"requestedQueryCost": 0, "maxCost": MAX_COST}
+
+
+async def test_a_costly_subscription_is_refused(schema: LedgerSchema, spy: SpyLedger) -> None:
+    document = (
+        'subscription { balanceChanged(accountId: "a") { entry { transfer { fromAccount {'
+        " transactions(first: 100) { edges { node { transfer { toAccount { transactions("
+        "first: 100) { edges { node { id } } } } } } } } } } } } }"
+    )
+    context = Context.for_request(spy, max_page_size=PAGE)  # type: ignore[arg-type]
+    stream = await schema.subscribe(document, context_value=context)
+    assert not isinstance(stream, ExecutionResult)
+    results = [r async for r in stream]
+    assert len(results) == 1
+    assert results[0].errors is not None
+    extensions = results[0].errors[0].extensions
+    assert extensions is not None
+    assert extensions["code"] == QUERY_TOO_COMPLEX
+    assert extensions["maxCost"] == MAX_COST
+    assert spy.calls == []
+
+
+async def test_a_known_document_is_costed_again_when_its_variables_count(
+    schema: LedgerSchema, spy: SpyLedger
+) -> None:
+    small = await run(schema, spy, VARIABLES, n=2, ids=["a"])
+    assert small.errors is None
+    assert small.extensions["cost"]["requestedQueryCost"] == 1 + (1 + 2 * 4)
+    large = await run(schema, spy, VARIABLES, n=100, ids=["a"] * 100)
+    assert large.errors is not None
+    assert large.errors[0].extensions is not None
+    assert large.errors[0].extensions["code"] == QUERY_TOO_COMPLEX
+    again = await run(schema, spy, VARIABLES, n=2, ids=["a"])
+    assert again.extensions["cost"]["requestedQueryCost"] == 1 + (1 + 2 * 4)
