@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
-from services.model import Direction
+from services.model import Direction, Entry
 from services.money import CURRENCY_EXPONENTS
 
 #: First field of every encoded entry. A new encoding gets a new tag; old entries keep theirs.
@@ -60,6 +60,29 @@ class EntryFields(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def memo(self) -> str | None: ...
+
+
+class ChainedEntry(EntryFields, Protocol):
+    """An entry as stored, with its links; either may be missing from a tampered item."""
+
+    @property
+    def hash(self) -> str | None: ...
+    @property
+    def previous_hash(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedEntry(Entry):
+    """An `Entry` with the links its item stores, until `Entry` carries them itself."""
+
+    hash: str | None = None
+    previous_hash: str | None = None
+
+
+def link(entry: Entry, *, hash: str | None, previous_hash: str | None) -> LinkedEntry:
+    """`entry` with the stored links, e.g. the item's ``hash`` and ``previous_hash`` values."""
+    values = {field.name: getattr(entry, field.name) for field in fields(Entry)}
+    return LinkedEntry(**values, hash=hash, previous_hash=previous_hash)
 
 
 @dataclass(frozen=True, slots=True)
