@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from services.integrity.chain import LinkedEntry, advance, genesis, link
+from services.integrity.chain import Digest, LinkedEntry, advance, genesis, link
 from services.integrity.verify import AccountHead
 from services.model import Direction, Entry
 
@@ -60,3 +60,17 @@ def history(
         entries.append(link(plain, hash=following.hash, previous_hash=head.hash))
         head = following
     return AccountHead(account_id, head.version, balance, currency, head.hash), entries
+
+
+def rechain(entries: list[LinkedEntry], start: int) -> list[LinkedEntry]:
+    """What a careful forger does: recompute the links from index `start` to the end."""
+    out = entries[:start]
+    previous = out[-1].hash if out else None
+    for item in entries[start:]:
+        assert previous is not None or item.version == 1
+        prior = previous if previous is not None else item.previous_hash
+        assert prior is not None
+        following = advance(Digest(item.version - 1, prior), item)
+        out.append(replace(item, hash=following.hash, previous_hash=prior))
+        previous = following.hash
+    return out
