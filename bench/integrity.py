@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from services.integrity.chain import Digest, LinkedEntry, advance, entry_hash, genesis, link
-from services.integrity.verify import AccountHead, VerificationSummary, verify_entries
+from services.integrity.problems import VerificationSummary
+from services.integrity.verify import AccountHead, verify_entries
 from services.ledger.planning import plan_transfer
 from services.model import Account, Direction, Entry, Transfer
 

@@ -1,4 +1,4 @@
-"""Streaming verification of one account's history, and of one transfer against its entries.
+"""Streaming verification of one account's history against its account item's head.
 
 An account's entries are read once, in version order, with constant memory. Each entry is
 checked against its stored predecessor (link, balance, time), then the account item's head is
@@ -8,66 +8,25 @@ tampered entry is named by its own version instead of every successor failing af
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from services.integrity.chain import (
     ChainedEntry,
-    EntryFields,
     NotCanonical,
     entry_hash,
     genesis_hash,
     is_hash,
 )
-from services.model import Account, Direction, Transfer
-
-
-class ProblemKind(StrEnum):
-    #: Versions must run 1, 2, 3, ...: a missing version is a deleted entry.
-    VERSION_GAP = "VERSION_GAP"
-    #: A version repeated or out of order.
-    VERSION_ORDER = "VERSION_ORDER"
-    ACCOUNT_MISMATCH = "ACCOUNT_MISMATCH"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-    #: Zero or negative amount: an entry always moves a positive amount.
-    INVALID_AMOUNT = "INVALID_AMOUNT"
-    #: The entry has no canonical encoding (excess decimals, naive time, unknown direction...).
-    MALFORMED_ENTRY = "MALFORMED_ENTRY"
-    MISSING_HASH = "MISSING_HASH"
-    #: The entry's stored previous hash is not its predecessor's stored hash.
-    PREVIOUS_HASH_MISMATCH = "PREVIOUS_HASH_MISMATCH"
-    #: The entry's contents no longer hash to its stored hash.
-    HASH_MISMATCH = "HASH_MISMATCH"
-    #: balance_after is not the predecessor's balance_after plus this entry's change.
-    BALANCE_MISMATCH = "BALANCE_MISMATCH"
-    TIMESTAMP_ORDER = "TIMESTAMP_ORDER"
-    HEAD_VERSION_MISMATCH = "HEAD_VERSION_MISMATCH"
-    #: The account's head hash is not the last entry's hash: history was rewritten.
-    HEAD_HASH_MISMATCH = "HEAD_HASH_MISMATCH"
-    #: The account's balance is not the sum of its posted entries.
-    HEAD_BALANCE_MISMATCH = "HEAD_BALANCE_MISMATCH"
-    TRANSFER_ENTRY_MISSING = "TRANSFER_ENTRY_MISSING"
-    TRANSFER_ENTRY_EXTRA = "TRANSFER_ENTRY_EXTRA"
-    #: An entry disagrees with its transfer record (amount, account, currency, time, memo).
-    TRANSFER_MISMATCH = "TRANSFER_MISMATCH"
-    TRANSFER_UNBALANCED = "TRANSFER_UNBALANCED"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    account_id: str
-    #: The entry's version; the head's version for HEAD_*; None when the entry does not exist.
-    version: int | None
-    kind: ProblemKind
-    message: str
-
-    def __str__(self) -> str:
-        where = self.account_id if self.version is None else f"{self.account_id} v{self.version}"
-        return f"{where}: {self.kind}: {self.message}"
+from services.integrity.problems import (
+    Problem,
+    ProblemKind,
+    VerificationSummary,
+    signed_amount,
+)
+from services.model import Account
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +119,7 @@ class AccountVerifier:
                 )
             self._link = stored
 
-        delta = _delta(entry)
+        delta = signed_amount(entry)
         if delta is not None:
             self._posted += delta
             if linked and entry.balance_after != self._balance + delta:
@@ -218,32 +177,6 @@ class AccountVerifier:
         return problems
 
 
-@dataclass
-class VerificationSummary:
-    """Running totals over many accounts, for the progress bar and the final report."""
-
-    accounts: int = 0
-    entries: int = 0
-    transfers: int = 0
-    problems: Counter[ProblemKind] = field(default_factory=Counter)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, problem: Problem) -> None:
-        self.problems[problem.kind] += 1
-
-    def render(self) -> str:
-        checked = (
-            f"{self.accounts} accounts, {self.entries} entries, {self.transfers} transfers checked"
-        )
-        if self.ok:
-            return f"{checked}: no problems"
-        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.problems.items()))
-        return f"{checked}: {self.problems.total()} problems ({kinds})"
-
-
 def verify_entries(
     head: AccountHead,
     entries: Iterable[ChainedEntry],
@@ -270,78 +203,6 @@ async def verify_account(
         yield problem
 
 
-def check_transfer(transfer: Transfer, entries: Sequence[EntryFields]) -> list[Problem]:
-    """Problems of a transfer record against the entries that reference it.
-
-    Expects one DEBIT on the source and one CREDIT on the destination, each naming the other as
-    counterparty and repeating the transfer's amount, currency, time and memo.
-    """
-    problems: list[Problem] = []
-    sides = (
-        (Direction.DEBIT, transfer.from_account_id, transfer.to_account_id),
-        (Direction.CREDIT, transfer.to_account_id, transfer.from_account_id),
-    )
-    matched: list[EntryFields] = []
-    for direction, account_id, counterparty_id in sides:
-        candidates = [e for e in entries if e.direction == direction and e.account_id == account_id]
-        if not candidates:
-            problems.append(
-                Problem(
-                    account_id,
-                    None,
-                    ProblemKind.TRANSFER_ENTRY_MISSING,
-                    f"transfer {transfer.id} has no {direction} entry on {account_id!r}",
-                )
-            )
-            continue
-        entry = candidates[0]
-        matched.append(entry)
-        expected = {
-            "transfer_id": transfer.id,
-            "counterparty_id": counterparty_id,
-            "amount": transfer.amount,
-            "currency": transfer.currency,
-            "created_at": transfer.created_at,
-            "memo": transfer.memo,
-        }
-        for name, value in expected.items():
-            actual = getattr(entry, name)
-            if actual != value:
-                problems.append(
-                    Problem(
-                        entry.account_id,
-                        entry.version,
-                        ProblemKind.TRANSFER_MISMATCH,
-                        f"{name} {actual!s} but transfer {transfer.id} has {value!s}",
-                    )
-                )
-    for entry in entries:
-        if not any(entry is m for m in matched):
-            problems.append(
-                Problem(
-                    entry.account_id,
-                    entry.version,
-                    ProblemKind.TRANSFER_ENTRY_EXTRA,
-                    f"{entry.direction} entry {entry.id} references transfer {transfer.id}, "
-                    f"which moves {transfer.from_account_id!r} to {transfer.to_account_id!r}",
-                )
-            )
-    deltas = [_delta(entry) for entry in entries]
-    total = sum((d for d in deltas if d is not None), Decimal(0))
-    # With a side missing the sum is necessarily off; TRANSFER_ENTRY_MISSING already says why.
-    if total != 0 and len(matched) == len(sides):
-        first = entries[0]
-        problems.append(
-            Problem(
-                first.account_id,
-                first.version,
-                ProblemKind.TRANSFER_UNBALANCED,
-                f"entries of transfer {transfer.id} sum to {total}, not 0",
-            )
-        )
-    return problems
-
-
 def _counted(
     summary: VerificationSummary | None,
     problems: list[Problem],
@@ -355,14 +216,6 @@ def _counted(
         for problem in problems:
             summary.add(problem)
     return problems
-
-
-def _delta(entry: EntryFields) -> Decimal | None:
-    if entry.direction == Direction.CREDIT:
-        return entry.amount
-    if entry.direction == Direction.DEBIT:
-        return -entry.amount
-    return None
 
 
 def _aware(moment: datetime) -> bool:

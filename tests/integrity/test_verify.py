@@ -6,15 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from services.integrity.chain import LinkedEntry
-from services.integrity.verify import (
-    AccountHead,
-    Problem,
-    ProblemKind,
-    VerificationSummary,
-    check_transfer,
-    verify_account,
-    verify_entries,
-)
+from services.integrity.problems import Problem, ProblemKind, VerificationSummary
+from services.integrity.transfers import check_transfer
+from services.integrity.verify import AccountHead, verify_account, verify_entries
 from services.model import Direction, Entry, Transfer
 from tests.integrity.builders import START, history, rechain
 
