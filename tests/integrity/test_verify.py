@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -247,3 +247,17 @@ def test_transfer_missing_and_extra_entries() -> None:
         (K.TRANSFER_ENTRY_MISSING, "bob", None),
         (K.TRANSFER_ENTRY_EXTRA, "carol", 2),
     }
+
+
+def test_problems_stream_out_before_the_history_is_read() -> None:
+    head, entries = history(count=100)
+    entries[1] = replace(entries[1], memo="changed")
+    pulled: list[int] = []
+
+    def source() -> Iterator[LinkedEntry]:
+        for item in entries:
+            pulled.append(item.version)
+            yield item
+
+    first = next(verify_entries(head, source()))
+    assert (first.kind, first.version, len(pulled)) == (K.HASH_MISMATCH, 2, 2)
