@@ -18,7 +18,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, Inexact, localcontext
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from enum import StrEnum
 
 from services.errors import InvalidAmount, InvalidInput
@@ -34,6 +45,13 @@ BPS = Decimal(10000)
 MAX_SPREAD_BPS = Decimal(1000)
 # Enough digits for every product of an amount (<= 16 digits) and a rate (<= 34) to be exact.
 _WORKING_PRECISION = 80
+# A fresh context, never a copy of the caller's: a global context changed elsewhere (precision,
+# rounding, traps) must not change a price. Every helper below starts from it.
+_CONTEXT = Context(
+    prec=_WORKING_PRECISION,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
 
 
 class FixedSide(StrEnum):
@@ -88,8 +106,7 @@ def client_rate(
     less the spread, rounded down (never in the client's favour). Raises RateNotFound."""
     numerator = table.per_base(to_currency, field="to_currency") * (BPS - spread_bps)
     denominator = table.per_base(from_currency, field="from_currency") * BPS
-    with localcontext() as ctx:
-        ctx.prec = _WORKING_PRECISION
+    with localcontext(_CONTEXT) as ctx:
         ctx.rounding = ROUND_FLOOR
         exact_enough = numerator / denominator
         ctx.prec = CLIENT_RATE_DIGITS
@@ -111,6 +128,18 @@ def price(
     Raises InvalidInput (unknown or identical currencies, spread out of range), RateNotFound,
     InvalidAmount (not positive, too many decimals, above MAX_AMOUNT on either side, or too small
     to buy one minor unit of the target currency)."""
+    with localcontext(_CONTEXT):
+        return _price(table, from_currency, to_currency, amount, fixed_side, spread_bps)
+
+
+def _price(
+    table: RateTable,
+    from_currency: str,
+    to_currency: str,
+    amount: object,
+    fixed_side: FixedSide,
+    spread_bps: Decimal,
+) -> Pricing:
     source = _validate_currency(from_currency, field="from_currency")
     target = _validate_currency(to_currency, field="to_currency")
     if source == target:
@@ -197,8 +226,7 @@ def _validate_currency(code: object, *, field: str) -> str:
 
 
 def _times(amount: Decimal, rate: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = _WORKING_PRECISION
+    with localcontext(_CONTEXT) as ctx:
         ctx.traps[Inexact] = True  # exact by construction; a silent rounding here would be a bug
         return amount * rate
 
@@ -206,7 +234,6 @@ def _times(amount: Decimal, rate: Decimal) -> Decimal:
 def _over(amount: Decimal, rate: Decimal) -> Decimal:
     # Rounded up at _WORKING_PRECISION digits, then up to the exponent by the caller: the result
     # needs far fewer digits than that, so rounding up twice equals rounding the exact value up.
-    with localcontext() as ctx:
-        ctx.prec = _WORKING_PRECISION
+    with localcontext(_CONTEXT) as ctx:
         ctx.rounding = ROUND_CEILING
         return amount / rate

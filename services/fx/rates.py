@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from types import MappingProxyType
 from typing import Protocol
 
@@ -94,9 +94,8 @@ class RateTable:
         significant digits. Raises RateNotFound."""
         numerator = self.per_base(to_currency, field="to_currency")
         denominator = self.per_base(from_currency, field="from_currency")
-        with localcontext() as ctx:
-            ctx.prec = RATE_PRECISION
-            ctx.rounding = ROUND_HALF_EVEN
+        # A fresh context, not a copy of the caller's, whatever the global one was set to.
+        with localcontext(Context(prec=RATE_PRECISION, rounding=ROUND_HALF_EVEN)):
             value = numerator / denominator
         return Rate(from_currency, to_currency, value, self.as_of)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, Inexact, localcontext
+from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 
 from services.money import format_amount
 
@@ -23,10 +23,8 @@ def ledger_totals(balances: Iterable[tuple[str, Decimal]]) -> list[CurrencyTotal
     """Sum (currency, balance) pairs per currency, exactly; sorted by currency code, each total
     with its currency's exponent."""
     sums: dict[str, Decimal] = {}
-    with localcontext() as ctx:
-        # The global context's 28 digits could round a sum of many large balances silently.
-        ctx.prec = 60
-        ctx.traps[Inexact] = True
+    # The global context's 28 digits could round a sum of many large balances silently.
+    with localcontext(Context(prec=60, traps=[Inexact, InvalidOperation])):
         for currency, balance in balances:
             sums[currency] = sums.get(currency, Decimal(0)) + balance
     return [
