@@ -122,8 +122,8 @@ class EcbRatesProvider:
         return self._usable(self._clock())
 
     def _due(self, now: datetime) -> bool:
-        if self._failed_at is not None and now < self._failed_at + self._retry:
-            return False
+        if self._failed_at is not None:  # the last attempt failed or was stale: retry soon
+            return now >= self._failed_at + self._retry
         return self._fetched_at is None or now >= self._fetched_at + self._refresh
 
     def _usable(self, now: datetime) -> RateTable:
