@@ -193,13 +193,13 @@ def test_the_global_decimal_context_changes_nothing(
         "spread_bps": spread,
     }
     try:
-        expected = price(table, **args)  # type: ignore[arg-type]
+        expected = price(table, **args)
     except InvalidAmount:
         return
     with decimal.localcontext() as hostile:
         hostile.prec = prec
         hostile.rounding = decimal.ROUND_UP
-        assert price(table, **args) == expected  # type: ignore[arg-type]
+        assert price(table, **args) == expected
         assert table.rate(source, target) == table.rate(source, target)
 
 
