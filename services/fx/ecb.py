@@ -111,15 +111,27 @@ class EcbRatesProvider:
         self._inflight: asyncio.Task[None] | None = None
 
     async def rates(self) -> RateTable:
-        """The cached table, refetched first when due. Raises RatesUnavailable (nothing cached
-        and the provider failed) or RatesStale (the newest rates known are too old)."""
-        if self._due(self._clock()):
+        """The cached table. When a refetch is due, a usable table is returned at once while
+        the fetch runs in the background; without one, the caller waits for the fetch. Raises
+        RatesUnavailable (nothing cached and the provider failed) or RatesStale (the newest
+        rates known are older than max_age_seconds)."""
+        now = self._clock()
+        if self._due(now):
             if self._inflight is None:
                 self._inflight = asyncio.get_running_loop().create_task(self._fetch_and_keep())
                 self._inflight.add_done_callback(self._fetch_done)
-            # Shielded: a caller that gives up does not cancel the fetch the others wait on.
-            await asyncio.shield(self._inflight)
+            if not self._fresh(now):
+                # Shielded: a caller that gives up does not cancel the fetch others wait on.
+                await asyncio.shield(self._inflight)
         return self._usable(self._clock())
+
+    async def aclose(self) -> None:
+        """Wait for a background fetch to end (the HTTP client is closed by its owner)."""
+        if self._inflight is not None:
+            await asyncio.shield(self._inflight)
+
+    def _fresh(self, now: datetime) -> bool:
+        return self._table is not None and now - self._table.as_of <= self._max_age
 
     def _due(self, now: datetime) -> bool:
         if self._failed_at is not None:  # the last attempt failed or was stale: retry soon
@@ -129,12 +141,16 @@ class EcbRatesProvider:
     def _usable(self, now: datetime) -> RateTable:
         if self._table is None:
             raise RatesUnavailable(self._failure)
-        if now - self._table.as_of > self._max_age:
+        if not self._fresh(now):
             raise RatesStale(self._table.as_of, self._max_age.total_seconds())
         return self._table
 
     def _fetch_done(self, task: asyncio.Task[None]) -> None:
         self._inflight = None
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # Expected failures are handled inside the task; this is a bug, so say so loudly
+            # even when no caller awaited the fetch.
+            log.error("fx rates fetch crashed", exc_info=error)
 
     async def _fetch_and_keep(self) -> None:
         try:
@@ -150,7 +166,7 @@ class EcbRatesProvider:
             self._table = table
         self._fetched_at = now
         # Stale at the source: ask again soon rather than after a whole refresh interval.
-        self._failed_at = now if now - self._table.as_of > self._max_age else None
+        self._failed_at = None if self._fresh(now) else now
 
     async def _fetch(self) -> bytes:
         try:

@@ -90,8 +90,23 @@ async def test_rates_are_fetched_once_and_cached_until_the_refresh_interval(
     assert rates_server.hits == 1
 
     clock.advance(1)
-    await rates.rates()
+    assert await rates.rates() is first  # served at once; the refetch runs in the background
+    await rates.aclose()
     assert rates_server.hits == 2
+
+
+async def test_a_slow_provider_never_delays_quotes_while_the_cache_is_fresh(
+    http: httpx.AsyncClient, rates_server: RatesServer, clock: Clock
+) -> None:
+    rates = provider(http, rates_server, clock)
+    cached = await rates.rates()
+    rates_server.delay.clear()
+    clock.advance(3600)
+
+    assert await asyncio.wait_for(rates.rates(), timeout=0.5) is cached
+
+    rates_server.delay.set()
+    await rates.aclose()
 
 
 async def test_concurrent_callers_share_one_fetch(
@@ -134,6 +149,8 @@ async def test_a_provider_that_is_down_serves_fresh_cached_rates_then_refuses_on
     rates_server.stop()
 
     clock.advance(2 * DAY)  # past the refresh interval: the fetch fails, the cache serves
+    assert await rates.rates() is cached
+    await rates.aclose()
     assert await rates.rates() is cached
 
     clock.advance(2 * DAY)  # the fixture's day began more than 4 days ago
@@ -202,6 +219,8 @@ async def test_a_bad_answer_keeps_the_good_cached_table(
     rates_server.body = b"<not-xml"
     clock.advance(timedelta(hours=2).total_seconds())
 
+    assert await rates.rates() is cached
+    await rates.aclose()
     assert await rates.rates() is cached
     assert rates_server.hits == 2
 
