@@ -14,6 +14,7 @@ COPY services ./services
 COPY graph ./graph
 COPY resolvers ./resolvers
 COPY entrypoints ./entrypoints
+COPY embedded_dynamodb ./embedded_dynamodb
 RUN pip install -c constraints.txt .
 
 FROM python:3.11-slim AS runtime

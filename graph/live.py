@@ -10,7 +10,7 @@ import strawberry
 from graphql import GraphQLError
 
 from graph.types import LedgerEntry, currency_places
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 
 #: `extensions.code` of the error that ends a subscription the server closed (a subscriber
 #: too slow to keep up, or a server shutting down). `extensions.afterVersion` says where to

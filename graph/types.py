@@ -14,9 +14,10 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import request_error
-from services import Direction, InvalidInput, LedgerError, Page, model
+from services import Direction, InvalidInput, LedgerError, Page
+from services.domain import model
+from services.domain.money import format_amount
 from services.ledger.cursor import encode_cursor
-from services.money import format_amount
 
 DEFAULT_PAGE_SIZE = 20
 

@@ -11,7 +11,7 @@ from graph.context import Context, Info
 from graph.errors import request_error
 from graph.live import BalanceChange, subscription_closed
 from services import InvalidInput, LedgerError
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 from services.hub import SubscriptionClosed
 
 #: The service's argument names -> the field's argument names.

@@ -23,13 +23,13 @@ from services.dynamo.client import make_session, open_client, open_dynamodb
 from services.dynamo.outbox import DynamoNotificationOutbox
 from services.hub import BalanceFeed, EventHub, InProcessHub
 from services.ledger import Ledger
-from services.ledger.retry import Backoff
 from services.notifications import Notifier
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
 from services.notifications.ses import SesEmailSender
 from services.notifications.sms_gateway import HttpSmsGateway
 from services.notifications.sns import SnsSmsSender
+from services.retry import Backoff
 from services.settings import Settings
 from services.streams import Handler, StreamPoller, StreamProcessor
 
@@ -56,7 +56,7 @@ class Services:
 @asynccontextmanager
 async def embedded_dynamodb(settings: Settings) -> AsyncIterator[Settings]:
     """Start the embedded DynamoDB endpoint and yield settings that point at it."""
-    from services.embedded_dynamodb import EmbeddedDynamoDB
+    from embedded_dynamodb import EmbeddedDynamoDB
 
     server = EmbeddedDynamoDB()
     url = await asyncio.to_thread(server.start)

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.store import DynamoLedgerStore
-from services.ledger.retry import Backoff
+from services.retry import Backoff
 from services.settings import Settings
 
 

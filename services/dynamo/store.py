@@ -16,10 +16,11 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from services.domain.errors import AccountExists
+from services.domain.model import Account, Entry, Transfer
 from services.dynamo import items as codec
 from services.dynamo.batch import BatchReader
 from services.dynamo.table import ensure_table
-from services.errors import AccountExists
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import (
     IdempotencyKeyTaken,
@@ -29,7 +30,6 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
-from services.model import Account, Entry, Transfer
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient

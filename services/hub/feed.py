@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from services.errors import InvalidInput
-from services.events.model import BalanceChanged
+from services.domain.errors import InvalidInput
+from services.domain.events import BalanceChanged
 from services.hub.ports import EventHub, HistorySource
 
 log = logging.getLogger(__name__)

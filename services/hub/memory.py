@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 from services.hub.subscription import Subscription
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,13 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.errors import AccountNotFound
-from services.events import wire
-from services.events.model import BalanceChanged
+from services.domain.errors import AccountNotFound
+from services.domain.events import BalanceChanged
+from services.hub import wire
 from services.hub.memory import InProcessHub
 from services.hub.ports import HistorySource
 from services.hub.subscription import Subscription
-from services.ledger.retry import Backoff
+from services.retry import Backoff
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 
 
 class SubscriptionClosed(Exception):

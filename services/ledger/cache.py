@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from services.model import Account
+from services.domain.model import Account
 
 
 class AccountCache:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from services.model import Account, Direction, Entry, Transfer
+from services.domain.model import Account, Direction, Entry, Transfer
 
 
 @dataclass(frozen=True, slots=True)

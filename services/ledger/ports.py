@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.domain.model import Account, Entry, Transfer
 from services.ledger.planning import TransferPlan
-from services.model import Account, Entry, Transfer
 
 
 @dataclass(frozen=True, slots=True)

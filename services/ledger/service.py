@@ -11,8 +11,8 @@ from types import TracebackType
 
 from ulid import ULID
 
-from services import validation
-from services.errors import (
+from services.domain import validation
+from services.domain.errors import (
     AccountExists,
     AccountNotFound,
     CurrencyMismatch,
@@ -23,6 +23,8 @@ from services.errors import (
     LedgerUnavailable,
     SameAccount,
 )
+from services.domain.model import Account, Entry, Page, Transfer
+from services.domain.money import check_amount, in_currency, validate_currency
 from services.ledger.cache import AccountCache
 from services.ledger.cursor import decode_cursor, encode_cursor
 from services.ledger.locks import KeyedLocks
@@ -36,9 +38,7 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
-from services.ledger.retry import Backoff
-from services.model import Account, Entry, Page, Transfer
-from services.money import check_amount, in_currency, validate_currency
+from services.retry import Backoff
 from services.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from services.events.decode import is_bookkeeping, sequence_number
-from services.ledger.retry import Backoff
+from services.dynamo.stream_records import is_bookkeeping, sequence_number
+from services.retry import Backoff
 from services.streams.ports import CheckpointStore, ShardCheckpoint
 from services.streams.processor import StreamProcessor
 from services.streams.shards import Shard, forgettable, readable_shards

@@ -8,7 +8,8 @@ from dataclasses import replace
 from decimal import Decimal
 from enum import Enum
 
-from services.errors import AccountExists
+from services.domain.errors import AccountExists
+from services.domain.model import Account, Direction, Entry, Transfer
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import (
     IdempotencyKeyTaken,
@@ -18,7 +19,6 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
-from services.model import Account, Direction, Entry, Transfer
 
 
 class Outcome(Enum):

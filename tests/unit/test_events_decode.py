@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from services.domain.events import AccountOpened, BalanceChanged
+from services.domain.model import Direction, Entry
 from services.dynamo import items as codec
-from services.events import AccountOpened, BalanceChanged, UndecodableRecord, decode_record, wire
-from services.events.decode import is_bookkeeping
-from services.model import Direction, Entry
+from services.dynamo.stream_records import UndecodableRecord, decode_record, is_bookkeeping
+from services.hub import wire
 
 ENTRY_IMAGE: dict[str, Any] = {
     "PK": {"S": "ACCOUNT#alice"},

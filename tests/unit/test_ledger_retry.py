@@ -8,17 +8,17 @@ from typing import Any, cast
 
 import pytest
 
-from services.dynamo.store import DynamoLedgerStore, request_token
-from services.errors import (
+from services.domain.errors import (
     AccountNotFound,
     IdempotencyConflict,
     InsufficientFunds,
     LedgerUnavailable,
 )
+from services.domain.model import Transfer
+from services.dynamo.store import DynamoLedgerStore, request_token
 from services.ledger import Ledger
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import TransferAlreadyCommitted
-from services.model import Transfer
 from services.settings import Settings
 from tests.unit.fakes import FakeLedgerStore, Outcome
 

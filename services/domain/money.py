@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from services.errors import InvalidAmount, InvalidInput
+from services.domain.errors import InvalidAmount, InvalidInput
 
 #: The largest amount a single transfer or opening balance may carry, in major units.
 MAX_AMOUNT = Decimal("1000000000000")  # one trillion

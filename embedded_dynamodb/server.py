@@ -23,7 +23,7 @@ from typing import Any
 
 import uvicorn
 
-from services.embedded_dynamodb.patches import apply_patches
+from embedded_dynamodb.patches import apply_patches
 
 SENT_MESSAGES_PATH = "/embedded/sent-messages"
 #: The line the child prints once it listens, followed by its URL.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
+from services.domain.events import BalanceChanged
 from services.dynamo import items as codec
-from services.events.model import BalanceChanged
 
 
 def dumps(event: BalanceChanged) -> str:

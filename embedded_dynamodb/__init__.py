@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 
-from services.embedded_dynamodb.server import READY, SENT_MESSAGES_PATH
+from embedded_dynamodb.server import READY, SENT_MESSAGES_PATH
 
 START_TIMEOUT_SECONDS = 60.0
 
@@ -55,7 +55,7 @@ class EmbeddedDynamoDB:
     def start(self) -> str:
         if self.url is not None:
             return self.url
-        command = [sys.executable, "-m", "services.embedded_dynamodb", "--exit-with-stdin"]
+        command = [sys.executable, "-m", "embedded_dynamodb", "--exit-with-stdin"]
         command += ["--host", self._host, "--port", str(self._port)]
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE

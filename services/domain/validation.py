@@ -7,7 +7,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 
 ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
 E164_PATTERN = re.compile(r"\+[1-9][0-9]{1,14}")
