@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from resolvers.schema import build_schema
 from services.bootstrap import Services, bootstrap, stream_worker_running
@@ -57,7 +58,12 @@ def create_app(
         async with AsyncExitStack() as stack:
             wired = services
             if wired is None:
-                wired = await stack.enter_async_context(bootstrap(settings))
+                # No DynamoDB configured: the embedded endpoint, started here for this process.
+                embedded = settings.use_embedded()
+                target = settings
+                if embedded:
+                    target = await stack.enter_async_context(embedded_dynamodb(settings))
+                wired = await stack.enter_async_context(bootstrap(target, embedded=embedded))
             await _start(app, wired, demo=demo)
             # Publishes committed changes to this process's subscribers (and notifies) when
             # `serve_stream_worker` is on; stopped, and its started sends finished, on exit.

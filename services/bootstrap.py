@@ -15,7 +15,6 @@ from datetime import timedelta
 
 import aioboto3
 import httpx
-from pydantic import SecretStr
 
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
@@ -54,44 +53,23 @@ class Services:
 
 
 @asynccontextmanager
-async def embedded_dynamodb(settings: Settings) -> AsyncIterator[Settings]:
-    """Start the embedded DynamoDB endpoint and yield settings that point at it."""
-    from embedded_dynamodb import EmbeddedDynamoDB
-
-    server = EmbeddedDynamoDB()
-    url = await asyncio.to_thread(server.start)
-    log.warning(
-        "DynamoDB is the embedded in-memory endpoint: data lives in memory only and is lost "
-        "when the process stops. Set AWS_ENDPOINT_URL or AWS credentials to use a real one.",
-        extra={"endpoint_url": url},
-    )
-    try:
-        yield settings.model_copy(
-            update={
-                "endpoint_url": url,
-                "access_key_id": "embedded",
-                "secret_access_key": SecretStr("embedded"),
-                "embedded": False,
-            }
-        )
-    finally:
-        await asyncio.to_thread(server.stop)
-
-
-@asynccontextmanager
 async def bootstrap(
     settings: Settings,
     *,
     ledger: Ledger | None = None,
     hub: EventHub | None = None,
     senders: Mapping[Channel, Sender] | None = None,
+    embedded: bool = False,
 ) -> AsyncIterator[Services]:
     """Wire the services. Overrides (tests): `ledger` built elsewhere, an event `hub`, and
-    notification `senders` by channel (replacing those the settings would build)."""
+    notification `senders` by channel (replacing those the settings would build).
+
+    `embedded` says the settings point at the embedded endpoint the caller started (its SES
+    then needs the sender verified). Raises ValueError when no DynamoDB is configured: the
+    embedded endpoint is started by the entrypoint (`ledger serve`), never from here."""
+    if ledger is None and settings.use_embedded():
+        raise ValueError("no DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials)")
     async with AsyncExitStack() as stack:
-        embedded = ledger is None and settings.use_embedded()
-        if embedded:
-            settings = await stack.enter_async_context(embedded_dynamodb(settings))
         if ledger is None:
             ledger = await stack.enter_async_context(Ledger.connect(settings))
         session = make_session(settings)
