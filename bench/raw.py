@@ -21,8 +21,8 @@ from bench.data import account, dynamodb, put_accounts
 from services.domain.model import Account, Transfer
 from services.dynamo.batch import BatchReader
 from services.dynamo.store import DynamoLedgerStore, request_token
+from services.ledger.ids import new_id, utc_now
 from services.ledger.planning import fingerprint, plan_transfer
-from services.ledger.service import new_id, utc_now
 from services.retry import Backoff
 
 AMOUNT = Decimal("0.01")

@@ -2,7 +2,7 @@
 
 Safe to be stale: a transfer commits only if each account's version is still the one planned
 from (every write is conditioned on it), and a stale entry costs one cancelled transaction that
-returns the current state. Refusals are never decided on it alone (see `Ledger._transfer`).
+returns the current state. Refusals are never decided on it alone (see `TransferService._transfer`).
 """
 
 from __future__ import annotations
