@@ -17,7 +17,7 @@ from services.retry import Backoff
 from services.settings import Settings
 
 if TYPE_CHECKING:
-    from services.ledger.connection import LedgerConnection
+    from services.bootstrap.ledger import LedgerConnection
 
 
 class Ledger:
@@ -74,7 +74,9 @@ class Ledger:
 
         Creates the table when it is missing unless `settings.create_table` is False.
         """
-        from services.ledger.connection import LedgerConnection
+        # The library's shortcut into the composition root, which picks the adapter; imported
+        # here because the root imports this module (the one exception in pyproject.toml).
+        from services.bootstrap.ledger import LedgerConnection
 
         return LedgerConnection(settings)
 
