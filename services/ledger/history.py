@@ -33,10 +33,10 @@ class HistoryService:
         entries = await self._store.entries_before(account_id, older_than, limit + 1)
         if not entries and older_than is None:
             await self._accounts.get_account(account_id)
-        if len(entries) <= limit:
-            return Page(entries=entries, next_cursor=None)
         page = entries[:limit]
-        return Page(entries=page, next_cursor=encode_cursor(account_id, page[-1].version))
+        cursors = [encode_cursor(account_id, entry.version) for entry in page]
+        more = len(entries) > limit
+        return Page(entries=page, next_cursor=cursors[-1] if more else None, cursors=cursors)
 
     async def entries_after(
         self, account_id: str, after_version: int, limit: int = 100
