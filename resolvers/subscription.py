@@ -15,7 +15,7 @@ from services.domain.events import BalanceChanged
 from services.hub import SubscriptionClosed
 
 #: The service's argument names -> the field's argument names.
-ARGUMENTS = {"account_id": "accountId", "afterVersion": "afterVersion"}
+ARGUMENTS = {"account_id": "accountId", "after_version": "afterVersion"}
 
 
 async def balance_changed(
@@ -30,7 +30,7 @@ async def balance_changed(
         raise GraphQLError("live balances are not served here")
     try:
         if after_version is not None and after_version < 0:
-            raise InvalidInput("afterVersion must be 0 or more", field="afterVersion")
+            raise InvalidInput("afterVersion must be 0 or more", field="after_version")
         account = await info.context.ledger.get_account(str(account_id))
     except LedgerError as error:
         raise request_error(error, ARGUMENTS) from error

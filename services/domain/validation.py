@@ -20,6 +20,11 @@ def is_account_id(value: object) -> bool:
     return isinstance(value, str) and ACCOUNT_ID_PATTERN.fullmatch(value) is not None
 
 
+def is_record_id(value: object) -> bool:
+    """True for an id a transfer or entry could have: the same shape as an account id."""
+    return is_account_id(value)
+
+
 def account_id(value: object, *, field: str = "account_id") -> str:
     if not is_account_id(value):
         raise InvalidInput(

@@ -34,7 +34,7 @@ class BalanceFeed:
         SubscriptionClosed when the reader falls too far behind (resume with the last version).
         """
         if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
-            raise InvalidInput("afterVersion must be 0 or more", field="afterVersion")
+            raise InvalidInput("after_version must be 0 or more", field="after_version")
         subscription = await self._hub.subscribe(account_id)
         try:
             account = await self._history.get_account(account_id)

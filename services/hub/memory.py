@@ -64,10 +64,6 @@ class InProcessHub:
                 )
         return delivered
 
-    def accounts(self) -> list[str]:
-        """Accounts with at least one subscriber."""
-        return list(self._subscribers)
-
     def subscriber_count(self, account_id: str | None = None) -> int:
         if account_id is not None:
             return len(self._subscribers.get(account_id, ()))

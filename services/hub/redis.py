@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -32,13 +32,12 @@ CHANNEL_PREFIX = "ledger:balance:"
 
 
 @dataclass(slots=True)
-class _Watch:
+class _ChannelState:
     """This server's view of one account's channel."""
 
     ready: asyncio.Future[None]
     #: The last version delivered locally (None until known).
     last: int | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class RedisHub:
@@ -58,7 +57,7 @@ class RedisHub:
         self._publisher: Redis = Redis.from_url(url)
         self._listener: Redis = Redis.from_url(url)
         self._pubsub = self._listener.pubsub()
-        self._watches: dict[str, _Watch] = {}
+        self._watches: dict[str, _ChannelState] = {}
         self._control = asyncio.Lock()
         self._subscribed: set[str] = set()
         self._reader: asyncio.Task[None] | None = None
@@ -89,9 +88,6 @@ class RedisHub:
                 watch.last = version
         return subscription
 
-    async def ping(self) -> None:
-        await self._publisher.ping()
-
     def subscriber_count(self, account_id: str | None = None) -> int:
         return self._local.subscriber_count(account_id)
 
@@ -111,7 +107,9 @@ class RedisHub:
 
     def _on_first(self, account_id: str) -> None:
         if account_id not in self._watches:
-            self._watches[account_id] = _Watch(ready=asyncio.get_running_loop().create_future())
+            self._watches[account_id] = _ChannelState(
+                ready=asyncio.get_running_loop().create_future()
+            )
         self._spawn(self._reconcile(account_id))
 
     def _on_idle(self, account_id: str) -> None:
@@ -187,7 +185,7 @@ class RedisHub:
                 return
             await self._deliver(account_id, watch, event)
 
-    async def _deliver(self, account_id: str, watch: _Watch, event: BalanceChanged) -> None:
+    async def _deliver(self, account_id: str, watch: _ChannelState, event: BalanceChanged) -> None:
         if watch.last is not None:
             if event.version <= watch.last:
                 return
@@ -198,7 +196,7 @@ class RedisHub:
         watch.last = event.version
         self._local.deliver(event)
 
-    async def _fill(self, account_id: str, watch: _Watch, up_to: int | None) -> None:
+    async def _fill(self, account_id: str, watch: _ChannelState, up_to: int | None) -> None:
         """Deliver the committed entries after `watch.last` (up to `up_to`) from the table."""
         assert watch.last is not None
         start = watch.last

@@ -30,11 +30,11 @@ class TransferState:
 
 
 class VersionConflict(Exception):
-    """An account changed since it was read; `fresh` holds its current state (None: gone)."""
+    """An account changed since it was read; `current` holds its current state (None: gone)."""
 
-    def __init__(self, fresh: dict[str, Account | None]) -> None:
+    def __init__(self, current: dict[str, Account | None]) -> None:
         super().__init__("account version changed concurrently")
-        self.fresh = fresh
+        self.current = current
 
 
 class IdempotencyKeyTaken(Exception):

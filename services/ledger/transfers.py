@@ -92,7 +92,7 @@ class TransferService:
     async def get_transfers(self, ids: Sequence[str]) -> dict[str, Transfer]:
         """The transfers that exist among `ids`, by id."""
         return await self._store.get_transfers(
-            [i for i in dict.fromkeys(ids) if validation.is_account_id(i)]
+            [i for i in dict.fromkeys(ids) if validation.is_record_id(i)]
         )
 
     async def get_transfer(self, transfer_id: str) -> Transfer | None:
@@ -127,11 +127,11 @@ class TransferService:
                 record = taken.record or await self._idempotency_record(request)
                 return await self._replay(record, request)
             except VersionConflict as conflict:
-                for account_id, account in conflict.fresh.items():
+                for account_id, account in conflict.current.items():
                     self._remember(account_id, account)
                 state = TransferState(
-                    source=conflict.fresh.get(request.from_id, plan.source_before),
-                    destination=conflict.fresh.get(request.to_id, plan.destination_before),
+                    source=conflict.current.get(request.from_id, plan.source_before),
+                    destination=conflict.current.get(request.to_id, plan.destination_before),
                     idempotency=None,
                 )
                 # DynamoDB checked the idempotency key and the accounts that moved just now.

@@ -60,10 +60,6 @@ class Notifier:
         self._clock = clock
         self._in_flight: set[asyncio.Task[bool]] = set()
 
-    @property
-    def channels(self) -> list[Channel]:
-        return list(self._senders)
-
     async def handle(self, event: BalanceChanged) -> None:
         """Stream handler: record the event's notifications, then send them in the background.
 
