@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from services.ledger.accounts import AccountService
-from services.ledger.cache import AccountCache
+from services.ledger.cache import AccountCache, TransferStates
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
 from services.ledger.ports import LedgerStore
@@ -51,7 +51,11 @@ class Ledger:
             clock=clock,
         )
         self.transfers = TransferService(
-            store, cache, backoff=backoff, max_attempts=settings.transfer_max_attempts, clock=clock
+            store,
+            TransferStates(store, cache),
+            backoff=backoff,
+            max_attempts=settings.transfer_max_attempts,
+            clock=clock,
         )
         self.history = HistoryService(store, self.accounts)
 

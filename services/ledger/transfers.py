@@ -15,9 +15,9 @@ from services.domain.errors import (
     LedgerUnavailable,
     SameAccount,
 )
-from services.domain.model import Account, Transfer
+from services.domain.model import Transfer
 from services.domain.money import check_amount
-from services.ledger.cache import AccountCache
+from services.ledger.cache import TransferStates
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks
 from services.ledger.planning import TransferPlan, TransferRequest, fingerprint, plan_request
@@ -39,14 +39,14 @@ class TransferService:
     def __init__(
         self,
         store: LedgerStore,
-        cache: AccountCache,
+        states: TransferStates,
         *,
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
     ) -> None:
         self._store = store
-        self._cache = cache
+        self._states = states
         self._locks = KeyedLocks()
         self._backoff = backoff
         self._max_attempts = max_attempts
@@ -102,10 +102,10 @@ class TransferService:
         # Plan from what this process last saw when it knows both accounts: the commit is then
         # the only DynamoDB call. `verified` says the state was read from the table, together
         # with the idempotency record; a refusal is only ever raised on verified state.
-        state = self._cached_state(request)
+        state = self._states.cached(request)
         verified = state is None
         if state is None:
-            state = await self._load(request)
+            state = await self._states.load(request)
         plan: TransferPlan | None = None
         for attempt in range(self._max_attempts):
             while plan is None:
@@ -116,19 +116,18 @@ class TransferService:
                 except LedgerError:
                     if verified:
                         raise
-                    state, verified = await self._load(request), True
+                    state, verified = await self._states.load(request), True
             try:
                 await self._store.commit_transfer(plan)
             except TransferAlreadyCommitted:
                 pass
             except IdempotencyKeyTaken as taken:
-                self._cache.forget(request.from_id)
-                self._cache.forget(request.to_id)
+                self._states.forget(request)
                 record = taken.record or await self._idempotency_record(request)
                 return await self._replay(record, request)
             except VersionConflict as conflict:
                 for account_id, account in conflict.current.items():
-                    self._remember(account_id, account)
+                    self._states.remember(account_id, account)
                 state = TransferState(
                     source=conflict.current.get(request.from_id, plan.source_before),
                     destination=conflict.current.get(request.to_id, plan.destination_before),
@@ -144,31 +143,10 @@ class TransferService:
                 log.info("transfer retried", extra={"attempt": attempt, "reason": str(exc)})
                 await self._backoff.sleep(attempt)  # then resend the very same plan
                 continue
-            self._cache.put(plan.source_after)
-            self._cache.put(plan.destination_after)
+            self._states.committed(plan)
             return plan.transfer
-        self._cache.forget(request.from_id)
-        self._cache.forget(request.to_id)
+        self._states.forget(request)
         raise LedgerUnavailable(f"transfer gave up after {self._max_attempts} attempts")
-
-    def _cached_state(self, request: TransferRequest) -> TransferState | None:
-        source = self._cache.get(request.from_id)
-        destination = self._cache.get(request.to_id)
-        if source is None or destination is None:
-            return None
-        return TransferState(source=source, destination=destination, idempotency=None)
-
-    async def _load(self, request: TransferRequest) -> TransferState:
-        state = await self._store.load_transfer_state(request.from_id, request.to_id, request.key)
-        self._remember(request.from_id, state.source)
-        self._remember(request.to_id, state.destination)
-        return state
-
-    def _remember(self, account_id: str, account: Account | None) -> None:
-        if account is None:
-            self._cache.forget(account_id)
-        else:
-            self._cache.put(account)
 
     async def _idempotency_record(self, request: TransferRequest) -> IdempotencyRecord:
         state = await self._store.load_transfer_state(request.from_id, request.to_id, request.key)
