@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from services.domain.errors import InvalidInput
 from services.domain.events import BalanceChanged
 from services.hub.ports import EventHub, HistorySource
+from services.hub.replay import committed_changes
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ class BalanceFeed:
             account = await self._history.get_account(account_id)
             last = account.version if after_version is None else after_version
             while True:
-                async for event in self._replay(account_id, last):
+                async for event in committed_changes(
+                    self._history, account_id, last, None, page_size=self._page_size
+                ):
                     last = event.version
                     yield event
                 if not subscription.closed:
@@ -55,23 +58,16 @@ class BalanceFeed:
                         "balance feed gap filled from the table",
                         extra={"account_id": account_id, "after": last, "got": event.version},
                     )
-                    async for missed in self._replay(account_id, last, event.version - 1):
+                    async for missed in committed_changes(
+                        self._history,
+                        account_id,
+                        last,
+                        event.version - 1,
+                        page_size=self._page_size,
+                    ):
                         last = missed.version
                         yield missed
                 last = event.version
                 yield event
         finally:
             subscription.close()
-
-    async def _replay(
-        self, account_id: str, after: int, up_to: int | None = None
-    ) -> AsyncIterator[BalanceChanged]:
-        while up_to is None or after < up_to:
-            entries = await self._history.entries_after(account_id, after, self._page_size)
-            for entry in entries:
-                if up_to is not None and entry.version > up_to:
-                    return
-                after = entry.version
-                yield BalanceChanged(entry)
-            if len(entries) < self._page_size:
-                return

@@ -23,6 +23,7 @@ from services.domain.events import BalanceChanged
 from services.hub import wire
 from services.hub.memory import InProcessHub
 from services.hub.ports import HistorySource
+from services.hub.replay import committed_changes
 from services.hub.subscription import Subscription
 from services.retry import Backoff
 
@@ -200,21 +201,15 @@ class RedisHub:
         """Deliver the committed entries after `watch.last` (up to `up_to`) from the table."""
         assert watch.last is not None
         start = watch.last
-        while up_to is None or watch.last < up_to:
-            try:
-                entries = await self._history.entries_after(account_id, watch.last, 500)
-            except Exception as exc:  # noqa: BLE001 - the next message or reconnect retries
-                log.error(
-                    "hub gap fill failed", extra={"account_id": account_id, "error": repr(exc)}
-                )
-                return
-            for entry in entries:
-                if up_to is not None and entry.version > up_to:
-                    break
-                watch.last = entry.version
-                self._local.deliver(BalanceChanged(entry))
-            if len(entries) < 500 or (up_to is not None and watch.last >= up_to):
-                break
+        try:
+            async for event in committed_changes(
+                self._history, account_id, start, up_to, page_size=500
+            ):
+                watch.last = event.version
+                self._local.deliver(event)
+        except Exception as exc:  # noqa: BLE001 - the next message or reconnect retries
+            log.error("hub gap fill failed", extra={"account_id": account_id, "error": repr(exc)})
+            return
         if watch.last != start:
             log.info(
                 "hub gap filled from the table",
