@@ -1,6 +1,7 @@
 """BalanceFeed: one account's balance changes, resumable, with no gap and no duplicate.
 
-`subscribe_balance(account_id, after_version)` subscribes to the hub first (buffering), then
+`open(account_id, after_version)` checks its arguments and subscribes to the hub first
+(buffering) before it returns; the stream's changes then
 replays the committed entries after `after_version` from the table, then continues live,
 dropping live events the replay already gave. A gap in live versions (a lost message) is
 filled from the table, so the subscriber sees every version exactly once, in order.
@@ -9,14 +10,32 @@ filled from the table, so the subscriber sees every version exactly once, in ord
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 
 from services.domain.errors import InvalidInput
 from services.domain.events import BalanceChanged
+from services.domain.model import Account
 from services.hub.ports import EventHub, HistorySource
 from services.hub.replay import committed_changes
+from services.hub.subscription import Subscription
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceStream:
+    """One account's open feed: `changes` continues after version `start`. `aclose()` it when
+    done: that closes its hub subscription, whether or not `changes` was ever read."""
+
+    account: Account
+    start: int
+    changes: AsyncGenerator[BalanceChanged, None]
+    subscription: Subscription
+
+    async def aclose(self) -> None:
+        await self.changes.aclose()
+        self.subscription.close()  # `changes` never started: its own cleanup did not run
 
 
 class BalanceFeed:
@@ -25,21 +44,45 @@ class BalanceFeed:
         self._history = history
         self._page_size = page_size
 
-    async def subscribe_balance(
-        self, account_id: str, after_version: int | None = None
-    ) -> AsyncIterator[BalanceChanged]:
-        """Every change of `account_id` after `after_version` (None: after its current
-        version), exactly once and in version order, then live ones until the caller stops.
+    async def open(self, account_id: str, after_version: int | None = None) -> BalanceStream:
+        """Subscribe to every change of `account_id` after `after_version` (None: after its
+        current version): `changes` yields each exactly once and in version order, then live
+        ones until the caller stops.
 
-        Raises AccountNotFound and InvalidInput (negative version) before yielding anything;
-        SubscriptionClosed when the reader falls too far behind (resume with the last version).
+        Raises AccountNotFound and InvalidInput (negative version) before anything is read from
+        the stream; the stream raises SubscriptionClosed when its reader falls too far behind
+        (resume with the last version).
         """
         if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
-            raise InvalidInput("after_version must be 0 or more", field="after_version")
+            raise InvalidInput(
+                "the version to resume after must be 0 or more", field="after_version"
+            )
         subscription = await self._hub.subscribe(account_id)
         try:
             account = await self._history.get_account(account_id)
-            last = account.version if after_version is None else after_version
+        except BaseException:
+            subscription.close()
+            raise
+        start = account.version if after_version is None else after_version
+        changes = self._changes(account_id, subscription, start)
+        return BalanceStream(account, start, changes, subscription)
+
+    async def subscribe_balance(
+        self, account_id: str, after_version: int | None = None
+    ) -> AsyncIterator[BalanceChanged]:
+        """`open(account_id, after_version).changes`, as one async iterator (the errors of
+        `open` come from its first step)."""
+        stream = await self.open(account_id, after_version)
+        try:
+            async for event in stream.changes:
+                yield event
+        finally:
+            await stream.aclose()
+
+    async def _changes(
+        self, account_id: str, subscription: Subscription, last: int
+    ) -> AsyncGenerator[BalanceChanged, None]:
+        try:
             while True:
                 async for event in committed_changes(
                     self._history, account_id, last, None, page_size=self._page_size
