@@ -16,14 +16,9 @@ from graph.context import Info
 from graph.errors import request_error
 from services import Direction, InvalidInput, LedgerError, Page
 from services.domain import model
-from services.domain.money import format_amount
+from services.domain.money import currency_places
 
 DEFAULT_PAGE_SIZE = 20
-
-
-def currency_places(amount: Decimal, currency: str) -> Decimal:
-    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`)."""
-    return Decimal(format_amount(amount, currency))
 
 
 async def account_transactions(
