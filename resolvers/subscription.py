@@ -28,8 +28,8 @@ async def balance_changed(
     if feed is None:
         raise GraphQLError("live balances are not served here")
     try:
-        # Subscribes before it reads the account: nothing committed in between is missed, and
-        # a closed subscription knows where its client resumes.
+        # Without afterVersion: after the version it reads, so nothing between that read and
+        # the hub's subscription is missed, and a closed subscription knows where to resume.
         stream = await feed.open(str(account_id), after_version)
     except LedgerError as error:
         raise request_error(error, ARGUMENTS) from error

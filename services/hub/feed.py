@@ -1,9 +1,9 @@
 """BalanceFeed: one account's balance changes, resumable, with no gap and no duplicate.
 
-`open(account_id, after_version)` checks its arguments and subscribes to the hub first
-(buffering) before it returns; the stream's changes then
-replays the committed entries after `after_version` from the table, then continues live,
-dropping live events the replay already gave. A gap in live versions (a lost message) is
+`open(account_id, after_version)` checks its arguments, reads the account and subscribes to
+the hub (buffering) before it returns; the stream's changes then replay the committed entries
+after the start version from the table, then continue live, dropping live events the replay
+already gave. A gap in live versions (a lost message) is
 filled from the table, so the subscriber sees every version exactly once, in order.
 """
 
@@ -57,13 +57,11 @@ class BalanceFeed:
             raise InvalidInput(
                 "the version to resume after must be 0 or more", field="after_version"
             )
-        subscription = await self._hub.subscribe(account_id)
-        try:
-            account = await self._history.get_account(account_id)
-        except BaseException:
-            subscription.close()
-            raise
+        # Read first: once the hub lists the subscriber, where it starts is fixed. The replay,
+        # which runs after the hub listens, gives whatever was committed in between.
+        account = await self._history.get_account(account_id)
         start = account.version if after_version is None else after_version
+        subscription = await self._hub.subscribe(account_id)
         changes = self._changes(account_id, subscription, start)
         return BalanceStream(account, start, changes, subscription)
 
