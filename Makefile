@@ -6,13 +6,13 @@ STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint deploy-lint typecheck unit schema settings-doc bench bench-smoke clean
+.PHONY: install run demo test lint deploy-lint typecheck schema settings-doc bench bench-smoke clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating virtualenv in $(VENV) and installing the project (first run takes about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --progress-bar off -c constraints.txt -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --progress-bar off -c constraints.txt -e '.[dev,embedded]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +27,8 @@ lint: $(STAMP) deploy-lint
 	@echo "==> ruff"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@echo "==> import-linter (the dependency rule between the layers, see ARCHITECTURE.md)"
+	@$(BIN)/lint-imports --no-cache
 
 # The deployment artefacts: cfn-lint on the SAM template and on its SAM expansion (zero findings),
 # and promtool on the alerting rules where Debian's `prometheus` package provides it.
