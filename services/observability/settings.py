@@ -3,6 +3,8 @@ read where the processes are wired; OpenTelemetry reads its standard OTEL_* vari
 
 from __future__ import annotations
 
+import functools
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,3 +24,9 @@ class ObservabilitySettings(BaseSettings):
         "served on the API's port.",
     )
     host: str = Field(default="0.0.0.0", description="Address the metrics port binds.")  # noqa: S104
+
+
+@functools.cache
+def metrics_enabled() -> bool:
+    """LEDGER_METRICS_ENABLED, read once per process."""
+    return ObservabilitySettings().enabled

@@ -4,7 +4,6 @@ LEDGER_METRICS_ENABLED is false. Traces need no switch: their hooks cost nothing
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from services.ledger.facade import Ledger
 from services.observability.dynamodb import observe_dynamodb
 from services.observability.hub import ObservedHub
 from services.observability.ledger import MeteredLedgerStore, observe_ledger
-from services.observability.settings import ObservabilitySettings
+from services.observability.settings import metrics_enabled
 from services.observability.streams import (
     MeteredNotificationOutbox,
     MeteredStreamPoller,
@@ -25,11 +24,6 @@ from services.observability.streams import (
 )
 from services.streams.poller import StreamPoller
 from services.streams.processor import StreamProcessor
-
-
-@functools.cache
-def metrics_enabled() -> bool:
-    return ObservabilitySettings().enabled
 
 
 def client(dynamodb: Any) -> Any:
