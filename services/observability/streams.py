@@ -80,8 +80,8 @@ class MeteredNotificationOutbox(DynamoNotificationOutbox):
         self, notification: Notification, provider_message_id: str | None, attempts: int
     ) -> None:
         await super().mark_sent(notification, provider_message_id, attempts)
-        metrics.notifications.labels(notification.channel.value, "sent").inc()
+        metrics.notifications.labels(notification.channel.value.lower(), "sent").inc()
 
     async def mark_failed(self, notification: Notification, error: str, attempts: int) -> None:
         await super().mark_failed(notification, error, attempts)
-        metrics.notifications.labels(notification.channel.value, "failed").inc()
+        metrics.notifications.labels(notification.channel.value.lower(), "failed").inc()
