@@ -47,8 +47,8 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-async def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + TIMEOUT
     while not check():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
