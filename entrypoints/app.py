@@ -49,12 +49,19 @@ async def readyz(request: Request) -> JSONResponse:
     runs one, Redis answers where it is configured; each dependency's state in `checks`."""
     readiness: Readiness | None = getattr(request.app.state, "readiness", None)
     if readiness is None:
-        readiness = request.app.state.readiness = _readiness(request.app.state.services, None)
+        readiness = _readiness(request.app.state.services, None, None)
+        request.app.state.readiness = readiness
     report = await readiness.report()
     return JSONResponse(report.body(), status_code=200 if report.ready else 503)
 
 
-def _readiness(services: ApiServices, stream_worker: asyncio.Task[None] | None) -> Readiness:
+def _readiness(
+    services: ApiServices,
+    stream_worker: asyncio.Task[None] | None,
+    stack: AsyncExitStack | None,
+) -> Readiness:
+    """The checks of this process's dependencies; Redis only with a `stack` to close it."""
+
     async def dynamodb() -> str:
         await services.ledger.ping()
         return "ok"
@@ -62,15 +69,16 @@ def _readiness(services: ApiServices, stream_worker: asyncio.Task[None] | None) 
     probes: dict[str, Probe] = {"dynamodb": dynamodb}
     if stream_worker is not None:
         probes["stream_worker"] = task_probe(stream_worker)
-    if services.settings.redis_url:
-        probes["redis"] = _redis_probe(services.settings.redis_url)
+    if services.settings.redis_url and stack is not None:
+        probes["redis"] = _redis_probe(services.settings.redis_url, stack)
     return Readiness(probes, timeout=READY_TIMEOUT_SECONDS)
 
 
-def _redis_probe(url: str) -> Probe:
+def _redis_probe(url: str, stack: AsyncExitStack) -> Probe:
     from redis.asyncio import Redis
 
     client = Redis.from_url(url)
+    stack.push_async_callback(client.aclose)
 
     async def redis() -> str:
         await client.ping()
@@ -112,7 +120,7 @@ def create_app(
                 # Publishes committed changes to this process's subscribers (and notifies)
                 # when `serve_stream_worker` is on; stopped, its started sends finished, on exit.
                 worker = await stack.enter_async_context(stream_worker_running(wired))
-            app.state.readiness = _readiness(wired, worker)
+            app.state.readiness = _readiness(wired, worker, stack)
             stack.enter_context(observability.metrics_port(observed))
             yield
 
