@@ -80,6 +80,13 @@ def instrument_clients() -> None:
         RedisInstrumentor().instrument()
 
 
+def flush_traces(timeout_millis: int = 2000) -> None:
+    """Export the spans still batched (a Lambda invocation ends; the container may freeze)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.force_flush(timeout_millis)
+
+
 def tracing_enabled() -> bool:
     """True when spans are recorded (a real provider is installed, here or by a test)."""
     return isinstance(trace.get_tracer_provider(), TracerProvider)
