@@ -67,3 +67,20 @@ def test_no_request_no_id() -> None:
     record = logging.makeLogRecord({"msg": "outside"})
     assert RequestIdFilter().filter(record)
     assert not hasattr(record, "request_id")
+
+
+def test_log_lines_inside_a_span_have_its_ids() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from services.observability.tracing import TraceIdsFilter
+
+    tracer = TracerProvider().get_tracer("test")  # recording, without the global provider
+    with tracer.start_as_current_span("work") as span:
+        record = logging.makeLogRecord({"msg": "inside"})
+        assert TraceIdsFilter().filter(record)
+    payload = json.loads(JsonFormatter().format(record))
+    assert payload["trace_id"] == f"{span.get_span_context().trace_id:032x}"
+    assert payload["span_id"] == f"{span.get_span_context().span_id:016x}"
+    outside = logging.makeLogRecord({"msg": "outside"})
+    TraceIdsFilter().filter(outside)
+    assert not hasattr(outside, "trace_id")
