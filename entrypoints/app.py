@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from entrypoints import observability
+from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.readiness import Probe, Readiness, task_probe
@@ -46,13 +48,17 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Ready: DynamoDB and the ledger table answer, the stream worker runs where this process
-    runs one, Redis answers where it is configured; each dependency's state in `checks`."""
+    runs one, Redis answers where it is configured; each dependency's state in `checks`. Says
+    how callers authenticate, so that a deployment running with authentication disabled is
+    visible from outside."""
+    services: ApiServices = request.app.state.services
     readiness: Readiness | None = getattr(request.app.state, "readiness", None)
     if readiness is None:
-        readiness = _readiness(request.app.state.services, None, None)
+        readiness = _readiness(services, None, None)
         request.app.state.readiness = readiness
     report = await readiness.report()
-    return JSONResponse(report.body(), status_code=200 if report.ready else 503)
+    body = {**report.body(), "auth": services.identity.mode}
+    return JSONResponse(body, status_code=200 if report.ready else 503)
 
 
 def _readiness(
@@ -149,6 +155,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *observability.metrics_routes(observed),
+            Route("/auth/dev-token", dev_token, methods=["POST"]),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
@@ -164,4 +171,22 @@ async def _start(app: Starlette, services: ApiServices, *, demo: bool) -> None:
 
         await load_demo(services.ledger)
     app.state.services = services
-    log.info("ledger API ready", extra={"embedded_dynamodb": services.embedded})
+    identity = services.identity
+    if identity.mode == "disabled":
+        log.warning(
+            "authentication is DISABLED (LEDGER_AUTH_DISABLED): every request acts as an "
+            "operator; never run this where anyone else can reach it"
+        )
+    if identity.development is not None:
+        # The embedded server's newcomer path: GraphiQL opens with an operator's token, and
+        # the terminal shows it once (a development key, never trusted outside this mode).
+        token = identity.development_token("admin", operator=True)
+        app.state.graphiql_headers = {"Authorization": f"Bearer {token}"}
+        sys.stderr.write(
+            "Development operator token (embedded mode only; GraphiQL already has it; "
+            f"`ledger dev-token --sub alice` makes a holder's):\n{token}\n"
+        )
+    log.info(
+        "ledger API ready",
+        extra={"embedded_dynamodb": services.embedded, "auth": identity.mode},
+    )

@@ -40,8 +40,12 @@ def counted_transfers(
 
 
 def observe_ledger(ledger: Ledger) -> Ledger:
-    """Wrap the facade's transfer use case with its metrics (in place; returns `ledger`)."""
-    ledger.transfer_credits = counted_transfers(ledger.transfer_credits)
+    """Wrap the transfer use case with its metrics (in place; returns `ledger`). Both names
+    are rebound: callers acting for a principal (ActingLedger) reach `ledger.transfers`, the
+    library's callers the facade's alias of it."""
+    counted = counted_transfers(ledger.transfers.transfer_credits)
+    ledger.transfers.transfer_credits = counted  # type: ignore[method-assign]
+    ledger.transfer_credits = counted
     return ledger
 
 

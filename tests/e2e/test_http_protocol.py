@@ -191,6 +191,7 @@ def test_readyz_is_503_without_dynamodb(unreachable: str) -> None:
     ready = httpx.get(unreachable + "/readyz", timeout=10)
     assert ready.status_code == 503
     assert ready.json()["status"] == "unavailable"
+    assert ready.json()["auth"] == "disabled"
     assert ready.json()["checks"]["dynamodb"] in ("unavailable", "timeout")
 
 
