@@ -91,12 +91,15 @@ async def test_metrics_after_a_scripted_workload(dynamodb_endpoint: str, uid: An
         assert "errors" not in await asyncio.to_thread(post, OPEN, id=bob, b="0", email=None)
         async with GraphQLSocket.open(url, TRANSPORT_WS) as socket:
             await socket.subscribe_balance("1", alice, after_version=1)
+            assert socket.ws.response is not None
+            assert socket.ws.response.headers["x-request-id"]  # the handshake's answer has one
             moved = await asyncio.to_thread(post, MOVE, a=alice, b=bob, amount="2")
             assert moved["data"]["transfer"]["userErrors"] == []
             refused = await asyncio.to_thread(post, MOVE, a=alice, b=bob, amount="100")
             assert refused["data"]["transfer"]["userErrors"] == [{"code": "INSUFFICIENT_FUNDS"}]
             invalid = await asyncio.to_thread(api.post, "{ nope")
             assert invalid.status_code == 200
+            assert len(invalid.headers["x-request-id"]) == 32  # made here: none was sent
             [change] = await socket.changes("1", 1)
             assert change["version"] == 2
             _, live = await asyncio.to_thread(scrape, url)
