@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
-from services.dynamo.store import DynamoLedgerStore
 from services.ledger import Ledger
+from services.observability import wiring as observed
 from services.retry import Backoff
 from services.settings import Settings
 
@@ -28,12 +28,12 @@ async def open_ledger(
     `settings.create_table` is False. `ledger.close()` runs `on_close` (the client's owner
     closes it otherwise)."""
     backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
-    store = DynamoLedgerStore(
+    store = observed.ledger_store()(
         dynamodb, settings.table_name, BatchReader(dynamodb, settings.table_name, backoff)
     )
     if settings.create_table:
         await store.ensure_table()
-    return Ledger(store, settings, on_close=on_close)
+    return observed.ledger(Ledger(store, settings, on_close=on_close))
 
 
 class LedgerConnection:
