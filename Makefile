@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ledger serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(BIN)/ledger serve --embedded --host $(HOST) --port $(PORT) $(ARGS)
 
 demo: $(STAMP)
-	$(BIN)/ledger serve --host $(HOST) --port $(PORT) --demo
+	$(BIN)/ledger serve --embedded --host $(HOST) --port $(PORT) --demo
 
 lint: $(STAMP) deploy-lint
 	@echo "==> ruff"

@@ -43,12 +43,13 @@ async def healthz(request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """Ready: DynamoDB and the ledger table answer."""
     services: ApiServices = request.app.state.services
+    mode = services.dynamodb_mode  # "embedded" must be visible to whoever routes traffic here
     try:
         await asyncio.wait_for(services.ledger.ping(), READY_TIMEOUT_SECONDS)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; details go to the log
         log.warning("readiness check failed", extra={"reason": repr(exc)})
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "dynamodb": mode}, status_code=503)
+    return JSONResponse({"status": "ok", "dynamodb": mode})
 
 
 def create_app(
@@ -65,7 +66,7 @@ def create_app(
         async with AsyncExitStack() as stack:
             wired = services
             if wired is None:
-                # No DynamoDB configured: the embedded endpoint, started here for this process.
+                # The embedded endpoint only when asked for (`ledger serve --embedded`).
                 embedded = settings.use_embedded()
                 target = settings
                 if embedded:
@@ -122,4 +123,7 @@ async def _start(app: Starlette, services: ApiServices, *, demo: bool) -> None:
 
         await load_demo(services.ledger)
     app.state.services = services
-    log.info("ledger API ready", extra={"embedded_dynamodb": services.embedded})
+    log.info(
+        "ledger API ready",
+        extra={"embedded_dynamodb": services.embedded, "dynamodb": services.dynamodb_mode},
+    )

@@ -56,17 +56,23 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
     port: int = typer.Option(8000, help="Port to listen on."),
     demo: bool = typer.Option(False, "--demo", help="Load demo accounts and transfers."),
+    embedded: bool = typer.Option(
+        False, "--embedded", help="Run on the embedded in-memory DynamoDB (lost on exit)."
+    ),
 ) -> None:
     """Serve the GraphQL API (and GraphiQL) on /graphql with uvicorn.
 
-    With no DynamoDB configured (AWS_ENDPOINT_URL or AWS credentials) it starts the embedded
-    in-memory endpoint: data is lost when the process stops.
+    `--embedded` (or LEDGER_EMBEDDED=true) starts the embedded in-memory endpoint: data is lost
+    when the process stops. Without it, DynamoDB is AWS's (any source of credentials) or
+    AWS_ENDPOINT_URL_DYNAMODB; with neither it refuses to start.
     """
     import uvicorn
 
     from entrypoints.app import create_app
 
     settings = Settings()
+    if embedded:
+        settings = settings.model_copy(update={"embedded": True})
     typer.echo(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql", err=True)
     uvicorn.run(
         create_app(settings, demo=demo),

@@ -5,20 +5,10 @@ Every setting, its variable and its default is listed in the README's configurat
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-# Where the standard AWS credential chain would find credentials without our help.
-_AWS_CREDENTIAL_HINTS = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_PROFILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-)
 
 
 class Settings(BaseSettings):
@@ -57,10 +47,10 @@ class Settings(BaseSettings):
     session_token: SecretStr | None = Field(
         default=None, description="Explicit AWS session token (never logged)."
     )
-    embedded: bool | None = Field(
-        default=None,
-        description="Run the embedded in-memory DynamoDB; None: when no endpoint and no AWS "
-        "credentials are configured.",
+    embedded: bool = Field(
+        default=False,
+        description="Run the embedded in-memory DynamoDB (`ledger serve --embedded`; a "
+        "development tool: every write is lost when the process stops). Never chosen for you.",
     )
     create_table: bool = Field(
         default=True, description="Create the table (with its stream) at startup when missing."
@@ -205,9 +195,7 @@ class Settings(BaseSettings):
         return self.redis_url is None
 
     def use_embedded(self) -> bool:
-        """True when the service should run its own in-memory DynamoDB endpoint."""
-        if self.embedded is not None:
-            return self.embedded
-        if self.endpoint_url or self.access_key_id:
-            return False
-        return not any(os.environ.get(name) for name in _AWS_CREDENTIAL_HINTS)
+        """True when the service should run its own in-memory DynamoDB endpoint: only when
+        asked for. A machine whose credentials come from a file, a profile, SSO or a role must
+        never fall back to memory because its environment variables say nothing."""
+        return self.embedded

@@ -27,7 +27,12 @@ from services.bootstrap.adapters import open_hub, open_senders
 from services.bootstrap.ledger import open_ledger
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
-from services.dynamo.client import make_session, open_client, open_dynamodb
+from services.dynamo.client import (
+    aws_credentials_available,
+    make_session,
+    open_client,
+    open_dynamodb,
+)
 from services.dynamo.outbox import DynamoNotificationOutbox
 from services.hub import BalanceFeed, EventHub
 from services.ledger import Ledger
@@ -54,6 +59,18 @@ class ApiServices:
     hub: EventHub
     #: `balances.subscribe_balance(account_id, after_version)`: the resumable live feed.
     balances: BalanceFeed
+
+    @property
+    def dynamodb_mode(self) -> str:
+        """Which DynamoDB this process uses: "embedded" (in memory, lost on exit),
+        "endpoint" (a configured endpoint URL) or "aws"."""
+        return dynamodb_mode(self.settings, embedded=self.embedded)
+
+
+def dynamodb_mode(settings: Settings, *, embedded: bool) -> str:
+    if embedded:
+        return "embedded"
+    return "endpoint" if settings.endpoint_url else "aws"
 
 
 @dataclass(frozen=True)
@@ -99,7 +116,18 @@ class _Wiring:
     @classmethod
     async def open(cls, stack: AsyncExitStack, settings: Settings) -> _Wiring:
         if settings.use_embedded():
-            raise ValueError("no DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials)")
+            raise ValueError(
+                "no DynamoDB is configured: the embedded endpoint is started by `ledger serve "
+                "--embedded`, never by the services"
+            )
+        if not settings.endpoint_url and not await asyncio.to_thread(
+            aws_credentials_available, settings
+        ):
+            raise ValueError(
+                "no DynamoDB is configured: no endpoint (AWS_ENDPOINT_URL_DYNAMODB) and no AWS "
+                "credentials anywhere in the standard chain; for development run `ledger serve "
+                "--embedded` (data in memory only)"
+            )
         session = make_session(settings)
         return cls(stack, session, await open_dynamodb(stack, session, settings))
 

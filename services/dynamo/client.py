@@ -6,6 +6,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
+import botocore.session
 from aiobotocore.config import AioConfig
 
 from services.settings import Settings
@@ -33,6 +34,15 @@ def make_session(settings: Settings) -> aioboto3.Session:
         if settings.session_token:
             kwargs["aws_session_token"] = settings.session_token.get_secret_value()
     return aioboto3.Session(**kwargs)
+
+
+def aws_credentials_available(settings: Settings) -> bool:
+    """Whether botocore's whole credential chain finds credentials: explicit settings,
+    environment, shared files and profiles, SSO, web identity, container and instance roles.
+    Blocking (the instance metadata lookup can take a second): call it from a thread."""
+    if settings.access_key_id and settings.secret_access_key:
+        return True
+    return botocore.session.Session().get_credentials() is not None
 
 
 async def open_client(

@@ -108,6 +108,7 @@ def test_probes(api: Api) -> None:
     assert httpx.get(api.url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(api.url + "/readyz")
     assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "dynamodb": "endpoint"}
 
 
 def test_websocket_on_the_same_path(api: Api) -> None:
@@ -190,7 +191,7 @@ def test_readyz_is_503_without_dynamodb(unreachable: str) -> None:
     assert httpx.get(unreachable + "/healthz").status_code == 200
     ready = httpx.get(unreachable + "/readyz", timeout=10)
     assert ready.status_code == 503
-    assert ready.json() == {"status": "unavailable"}
+    assert ready.json() == {"status": "unavailable", "dynamodb": "endpoint"}
 
 
 def test_internal_errors_are_masked_with_an_id(unreachable: str) -> None:

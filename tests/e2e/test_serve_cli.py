@@ -87,7 +87,7 @@ def graphql(url: str, query: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("demo", [True, False])
 def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
-    with ledger_serve(tmp_path, *(["--demo"] if demo else [])) as (url, log_path):
+    with ledger_serve(tmp_path, "--embedded", *(["--demo"] if demo else [])) as (url, log_path):
         seeded = graphql(
             url, '{ account(id: "alice") { id balance } missingAccounts(ids: ["alice"]) }'
         )

@@ -44,7 +44,7 @@ async def first_change_with_gql(url: str, account_id: str, after_version: int) -
 async def test_ledger_serve_pushes_a_transfer_to_each_accounts_subscriber(
     tmp_path: Path,
 ) -> None:
-    with ledger_serve(tmp_path) as (url, _log):
+    with ledger_serve(tmp_path, "--embedded") as (url, _log):
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             for account_id, balance in (("alice", "10"), ("bob", "0"), ("carol", "5")):
                 await data(
