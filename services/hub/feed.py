@@ -50,8 +50,8 @@ class BalanceFeed:
         ones until the caller stops.
 
         Raises AccountNotFound and InvalidInput (a negative version, or one beyond the
-        account's current version) before anything is read from the stream; the stream raises SubscriptionClosed when its reader falls too far behind
-        (resume with the last version).
+        account's current version) before anything is read from the stream; the stream raises
+        SubscriptionClosed when its reader falls too far behind (resume with the last version).
         """
         if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
             raise InvalidInput(
