@@ -44,7 +44,12 @@ async def embedded_dynamodb(settings: Settings) -> AsyncIterator[Settings]:
     try:
         yield settings.model_copy(
             update={
+                # Every service on the embedded endpoint, whatever else the environment says.
                 "endpoint_url": url,
+                "dynamodb_endpoint_url": None,
+                "streams_endpoint_url": None,
+                "ses_endpoint_url": None,
+                "sns_endpoint_url": None,
                 "access_key_id": "embedded",
                 "secret_access_key": SecretStr("embedded"),
                 "embedded": False,

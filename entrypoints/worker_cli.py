@@ -23,7 +23,7 @@ def configured_settings(embedded_hint: str) -> Settings:
     when none is configured (the embedded endpoint only lives inside `ledger serve`)."""
     settings = Settings()
     if settings.use_embedded() or (
-        not settings.endpoint_url and not aws_credentials_available(settings)
+        not settings.endpoint_for("dynamodb") and not aws_credentials_available(settings)
     ):
         typer.echo(
             "No DynamoDB is configured (AWS_ENDPOINT_URL_DYNAMODB, or AWS credentials from any "

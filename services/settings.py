@@ -30,13 +30,26 @@ class Settings(BaseSettings):
     )
     endpoint_url: str | None = Field(
         default=None,
+        validation_alias=AliasChoices("LEDGER_ENDPOINT_URL", "AWS_ENDPOINT_URL", "endpoint_url"),
+        description="Endpoint of every AWS service the ledger calls unless that service has its "
+        "own below; unset: AWS's.",
+    )
+    dynamodb_endpoint_url: str | None = Field(
+        default=None,
         validation_alias=AliasChoices(
-            "LEDGER_DYNAMODB_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB",
-            "AWS_ENDPOINT_URL",
-            "endpoint_url",
+            "LEDGER_DYNAMODB_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "dynamodb_endpoint_url"
         ),
-        description="DynamoDB endpoint; None: AWS's (or the embedded one, see `embedded`).",
+        description="DynamoDB's endpoint (for DynamoDB only); unset: `endpoint_url`.",
+    )
+    streams_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "LEDGER_STREAMS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+            "AWS_ENDPOINT_URL_DYNAMODBSTREAMS",
+            "streams_endpoint_url",
+        ),
+        description="DynamoDB Streams' endpoint; unset: `endpoint_url`.",
     )
     access_key_id: str | None = Field(
         default=None, description="Explicit AWS access key; None: the standard credential chain."
@@ -120,7 +133,14 @@ class Settings(BaseSettings):
     )
     ses_region: str | None = Field(default=None, description="SES region; None: `region`.")
     ses_endpoint_url: str | None = Field(
-        default=None, description="SES endpoint; None: the DynamoDB endpoint URL, if any."
+        default=None,
+        validation_alias=AliasChoices(
+            "LEDGER_SES_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_SESV2",
+            "AWS_ENDPOINT_URL_SES",
+            "ses_endpoint_url",
+        ),
+        description="SES endpoint; unset: `endpoint_url`.",
     )
     sms_provider: Literal["gateway", "sns", "none"] = Field(
         default="none", description="Who sends SMS: an HTTP gateway, Amazon SNS, or nobody."
@@ -131,7 +151,11 @@ class Settings(BaseSettings):
     )
     sms_sender: str = Field(default="Ledger", description="SMS sender name or number.")
     sns_endpoint_url: str | None = Field(
-        default=None, description="SNS endpoint; None: the DynamoDB endpoint URL, if any."
+        default=None,
+        validation_alias=AliasChoices(
+            "LEDGER_SNS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SNS", "sns_endpoint_url"
+        ),
+        description="SNS endpoint; unset: `endpoint_url`.",
     )
     notification_max_attempts: int = Field(
         default=3, ge=1, le=20, description="Send attempts before a notification is FAILED."
@@ -193,6 +217,18 @@ class Settings(BaseSettings):
         if self.serve_stream_worker is not None:
             return self.serve_stream_worker
         return self.redis_url is None
+
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint of one AWS service (a boto3 service name): its own setting (the
+        standard AWS_ENDPOINT_URL_<SERVICE>), else `endpoint_url`, else None (AWS's)."""
+        own = {
+            "dynamodb": self.dynamodb_endpoint_url,
+            "dynamodbstreams": self.streams_endpoint_url,
+            "sesv2": self.ses_endpoint_url,
+            "ses": self.ses_endpoint_url,
+            "sns": self.sns_endpoint_url,
+        }.get(service)
+        return own or self.endpoint_url
 
     def use_embedded(self) -> bool:
         """True when the service should run its own in-memory DynamoDB endpoint: only when

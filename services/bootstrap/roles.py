@@ -70,7 +70,7 @@ class ApiServices:
 def dynamodb_mode(settings: Settings, *, embedded: bool) -> str:
     if embedded:
         return "embedded"
-    return "endpoint" if settings.endpoint_url else "aws"
+    return "endpoint" if settings.endpoint_for("dynamodb") else "aws"
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class _Wiring:
                 "no DynamoDB is configured: the embedded endpoint is started by `ledger serve "
                 "--embedded`, never by the services"
             )
-        if not settings.endpoint_url and not await asyncio.to_thread(
+        if not settings.endpoint_for("dynamodb") and not await asyncio.to_thread(
             aws_credentials_available, settings
         ):
             raise ValueError(

@@ -50,8 +50,9 @@ async def open_client(
 ) -> Any:
     """A client for `service` that lives until `stack` closes."""
     kwargs: dict[str, Any] = {"config": client_config(settings)}
-    if settings.endpoint_url:
-        kwargs["endpoint_url"] = settings.endpoint_url
+    endpoint = settings.endpoint_for(service)
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
     return await stack.enter_async_context(session.client(service, **kwargs))  # type: ignore[call-overload]
 
 
