@@ -8,7 +8,7 @@ import contextlib
 import typer
 
 from entrypoints import worker_cli
-from entrypoints.logs import configure_logging
+from entrypoints.logs import configure_logging, warn_unknown_variables
 from services.ledger import Ledger
 from services.settings import Settings
 
@@ -18,6 +18,7 @@ app = typer.Typer(help="Real-time ledger service.", no_args_is_help=True, add_co
 @app.callback()
 def main(log_level: str = typer.Option("INFO", envvar="LEDGER_LOG_LEVEL")) -> None:
     configure_logging(log_level)
+    warn_unknown_variables()
 
 
 @app.command("create-tables")

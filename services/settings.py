@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         description="DynamoDB Streams' endpoint; unset: `endpoint_url`.",
     )
     access_key_id: str | None = Field(
-        default=None, description="Explicit AWS access key; None: the standard credential chain."
+        default=None, description="Explicit AWS access key; unset: the standard credential chain."
     )
     secret_access_key: SecretStr | None = Field(
         default=None, description="Explicit AWS secret key (never logged)."
@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         default=False,
         description="Run the embedded in-memory DynamoDB (`ledger serve --embedded`; a "
         "development tool: every write is lost when the process stops). Never chosen for you.",
+    )
+    log_level: str = Field(
+        default="INFO", description="Least severe log level written (DEBUG, INFO, WARNING, ERROR)."
     )
     create_table: bool = Field(
         default=True, description="Create the table (with its stream) at startup when missing."
@@ -116,7 +119,7 @@ class Settings(BaseSettings):
     )
     graphql_introspection: bool = Field(
         default=True,
-        description="Answer introspection queries (False also blanks GraphiQL's docs).",
+        description="Answer introspection queries (false also blanks GraphiQL's docs).",
     )
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql to browsers.")
 
@@ -131,7 +134,7 @@ class Settings(BaseSettings):
     email_sender: str = Field(
         default="ledger@example.com", description="From address of e-mails (verified in SES)."
     )
-    ses_region: str | None = Field(default=None, description="SES region; None: `region`.")
+    ses_region: str | None = Field(default=None, description="SES region; unset: `region`.")
     ses_endpoint_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices(
@@ -173,7 +176,7 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="A PENDING notification this old is retried as failed."
     )
     redis_url: str | None = Field(
-        default=None, description="Redis for the event hub across replicas; None: in-process."
+        default=None, description="Redis for the event hub across replicas; unset: in-process."
     )
     stream_poll_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause of the stream worker when it has caught up."
