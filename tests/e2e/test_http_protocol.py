@@ -155,7 +155,7 @@ def test_websocket_operations_do_not_share_cached_balances(
             assert json.loads(ws.recv(timeout=10))["type"] == "complete"
             api.data(
                 "mutation($a: ID!, $b: ID!) { transfer(input: {fromAccountId: $a, toAccountId: $b,"
-                ' amount: "4"}) { userErrors { code } } }',
+                ' amount: "4", idempotencyKey: "ws-4"}) { userErrors { code } } }',
                 a=payer,
                 b=payee,
             )
@@ -198,8 +198,8 @@ def test_internal_errors_are_masked_with_an_id(unreachable: str) -> None:
     for query, data in (
         ('{ account(id: "alice") { id balance } }', {"account": None}),
         (
-            'mutation { transfer(input: {fromAccountId: "a", toAccountId: "b", amount: "1"}) '
-            "{ userErrors { code } } }",
+            'mutation { transfer(input: {fromAccountId: "a", toAccountId: "b", amount: "1", '
+            'idempotencyKey: "k"}) { userErrors { code } } }',
             None,  # the payload is non-null, so the failure nulls the whole result
         ),
     ):

@@ -108,7 +108,8 @@ def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
         moved = graphql(
             url,
             'mutation { transfer(input: {fromAccountId: "alice", toAccountId: "bob", '
-            'amount: "1.50"}) { transfer { amount } userErrors { code } } }',
+            'amount: "1.50", idempotencyKey: "first"}) '
+            "{ transfer { amount } userErrors { code } } }",
         )
         assert moved == {"transfer": {"transfer": {"amount": "1.50"}, "userErrors": []}}
         page = httpx.get(url + "/graphql", headers={"Accept": "text/html"})

@@ -63,7 +63,8 @@ async def test_ledger_serve_pushes_a_transfer_to_each_accounts_subscriber(
                 moved = await data(
                     http,
                     'mutation { transfer(input: {fromAccountId: "alice", toAccountId: "bob", '
-                    'amount: "2.50"}) { transfer { id } userErrors { code } } }',
+                    'amount: "2.50", idempotencyKey: "serve-1"}) '
+                    "{ transfer { id } userErrors { code } } }",
                 )
                 [alice] = await on_alice.changes("1", 1)
                 seen_bob = await asyncio.wait_for(bob, TIMEOUT)
