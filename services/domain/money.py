@@ -7,7 +7,7 @@ checked against the currency's exponent. Excess precision is rejected, never rou
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from services.domain.errors import InvalidAmount, InvalidInput
 
@@ -136,12 +136,18 @@ def in_currency(amount: Decimal, currency: str, *, field: str) -> Decimal:
     return exact
 
 
+#: Wide enough for any stored number (DynamoDB keeps 38 digits): quantizing never fails.
+_WIDE = Context(prec=100)
+
+
 def currency_places(amount: Decimal, currency: str | None = None) -> Decimal:
-    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`); as it
-    is for a currency without a known exponent."""
-    if currency is not None and currency in CURRENCY_EXPONENTS:
-        return amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
-    return amount
+    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`, as
+    DynamoDB returns `100.00`); as it is for a currency without a known exponent, or when
+    that would round (a foreign or tampered value is never changed)."""
+    if currency is None or currency not in CURRENCY_EXPONENTS or not amount.is_finite():
+        return amount
+    exact = amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]), context=_WIDE)
+    return exact if exact == amount else amount
 
 
 def format_amount(amount: Decimal, currency: str | None = None) -> str:
