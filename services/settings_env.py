@@ -18,7 +18,9 @@ SETTINGS_MODULES = (
     "services.fx.settings",
 )
 #: Read outside any model: by the test session and the deployment's metrics sidecar.
-OTHER_VARIABLES = frozenset({"LEDGER_TEST_ENDPOINT", "LEDGER_METRICS_PORT"})
+OTHER_VARIABLES = frozenset(
+    {"LEDGER_TEST_ENDPOINT", "LEDGER_SOAK_TRANSFERS", "LEDGER_METRICS_PORT"}
+)
 
 
 def known_variables() -> frozenset[str]:
