@@ -6,7 +6,7 @@ STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint deploy-lint typecheck schema settings-doc bench bench-smoke clean
+.PHONY: install run demo test soak lint deploy-lint typecheck schema settings-doc bench bench-smoke clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating virtualenv in $(VENV) and installing the project (first run takes about a minute)"
@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ledger serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(BIN)/ledger serve --embedded --host $(HOST) --port $(PORT) $(ARGS)
 
 demo: $(STAMP)
-	$(BIN)/ledger serve --host $(HOST) --port $(PORT) --demo
+	$(BIN)/ledger serve --embedded --host $(HOST) --port $(PORT) --demo
 
 lint: $(STAMP) deploy-lint
 	@echo "==> ruff"
@@ -50,6 +50,11 @@ test: lint typecheck
 	@bash scripts/ensure-redis.sh
 	@echo "==> pytest"
 	@$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault-injection scenarios at full length (tests marked `soak`; `make test` runs the short ones).
+soak: $(STAMP)
+	@bash scripts/ensure-redis.sh
+	$(BIN)/pytest -m soak -s $(PYTEST_ARGS)
 
 settings-doc: $(STAMP)
 	$(BIN)/python -m entrypoints.settings_doc --write README.md

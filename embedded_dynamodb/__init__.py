@@ -10,7 +10,8 @@ moto 5.2.5, each with a regression test in tests/embedded/:
   serialized (`server`);
 - ClientRequestToken is ignored: honoured for ten minutes (`tokens`);
 - UpdateExpression arithmetic rounds at 28 digits and fails on exponent-form numbers: exact to
-  DynamoDB's 38 digits (`numbers`);
+  DynamoDB's 38 digits; numbers are stored as sent: normalized as DynamoDB does, 12.50 is
+  returned as 12.5 (`numbers`);
 - Query sorts the whole table and walks to the start key: bisects one partition (`queries`);
 - an UpdateItem that creates an item emits two records, unknown shard iterators are HTTP 500s
   and iterators never expire (`streams`).

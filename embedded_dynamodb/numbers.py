@@ -54,3 +54,36 @@ def add(self: DynamoType, other: DynamoType) -> DynamoType:
 def subtract(self: DynamoType, other: DynamoType) -> DynamoType:
     """Replacement for DynamoType.__sub__."""
     return _combine(self, other, subtract=True)
+
+
+def normalized(text: str) -> str:
+    """A number as DynamoDB stores and returns it: no insignificant zeros, plain notation
+    ("12.50" -> "12.5", "100.00" -> "100", "007" -> "7"). Invalid text is left for moto's own
+    validation to refuse."""
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        return text
+    if not number.is_finite():
+        return text
+    if number.is_zero():
+        return "0"
+    return format(number.normalize(_DYNAMODB_WIDE), "f")
+
+
+# Normalizing needs no precision limit of its own: validation stays with the 38-digit checks.
+_DYNAMODB_WIDE = Context(prec=1000)
+
+
+def init(original: Any) -> Any:
+    """Wraps DynamoType.__init__: every number (and number set) is normalized on the way in,
+    so items, keys, conditions and stream images hold what DynamoDB would hold."""
+
+    def __init__(self: DynamoType, type_as_dict: Any) -> None:
+        original(self, type_as_dict)
+        if self.type == DDBType.NUMBER and isinstance(self.value, str):
+            self.value = normalized(self.value)
+        elif self.type == DDBType.NUMBER_SET and isinstance(self.value, list):
+            self.value = [normalized(v) if isinstance(v, str) else v for v in self.value]
+
+    return __init__

@@ -51,6 +51,7 @@ def apply_patches() -> None:
             (DynamoDBStreamsBackend, "get_records", streams.get_records),
             (DynamoDBStreamsBackend, "get_shard_iterator", streams.get_shard_iterator),
         ]
+        replacements.append((DynamoType, "__init__", numbers.init(DynamoType.__init__)))
         for owner, name, replacement in replacements:
             setattr(owner, name, replacement)
         _applied = True

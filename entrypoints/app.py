@@ -57,7 +57,7 @@ async def readyz(request: Request) -> JSONResponse:
         readiness = _readiness(services, None, None)
         request.app.state.readiness = readiness
     report = await readiness.report()
-    body = {**report.body(), "auth": services.identity.mode}
+    body = {**report.body(), "auth": services.identity.mode, "dynamodb": services.dynamodb_mode}
     return JSONResponse(body, status_code=200 if report.ready else 503)
 
 
@@ -109,7 +109,7 @@ def create_app(
         async with AsyncExitStack() as stack:
             wired = services
             if wired is None:
-                # No DynamoDB configured: the embedded endpoint, started here for this process.
+                # The embedded endpoint only when asked for (`ledger serve --embedded`).
                 embedded = settings.use_embedded()
                 target = settings
                 if embedded:
@@ -188,5 +188,9 @@ async def _start(app: Starlette, services: ApiServices, *, demo: bool) -> None:
         )
     log.info(
         "ledger API ready",
-        extra={"embedded_dynamodb": services.embedded, "auth": identity.mode},
+        extra={
+            "embedded_dynamodb": services.embedded,
+            "dynamodb": services.dynamodb_mode,
+            "auth": identity.mode,
+        },
     )

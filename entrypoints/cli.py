@@ -8,7 +8,7 @@ import contextlib
 import typer
 
 from entrypoints import identity_cli, worker_cli
-from entrypoints.logs import configure_logging
+from entrypoints.logs import configure_logging, warn_unknown_variables
 from services.identity.errors import IdentityConfigurationError
 from services.identity.wiring import check_serving
 from services.ledger import Ledger
@@ -20,6 +20,7 @@ app = typer.Typer(help="Real-time ledger service.", no_args_is_help=True, add_co
 @app.callback()
 def main(log_level: str = typer.Option("INFO", envvar="LEDGER_LOG_LEVEL")) -> None:
     configure_logging(log_level)
+    warn_unknown_variables()
 
 
 @app.command("create-tables")
@@ -58,19 +59,25 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
     port: int = typer.Option(8000, help="Port to listen on."),
     demo: bool = typer.Option(False, "--demo", help="Load demo accounts and transfers."),
+    embedded: bool = typer.Option(
+        False, "--embedded", help="Run on the embedded in-memory DynamoDB (lost on exit)."
+    ),
 ) -> None:
     """Serve the GraphQL API (and GraphiQL) on /graphql with uvicorn.
 
-    With no DynamoDB configured (AWS_ENDPOINT_URL or AWS credentials) it starts the embedded
-    in-memory endpoint: data is lost when the process stops, and requests authenticate with
-    development tokens (`ledger dev-token`). On a real table it needs LEDGER_AUTH_ISSUER (or
-    LEDGER_AUTH_API_KEYS_ONLY, or LEDGER_AUTH_DISABLED for experiments).
+    `--embedded` (or LEDGER_EMBEDDED=true) starts the embedded in-memory endpoint: data is lost
+    when the process stops, and requests authenticate with development tokens (`ledger
+    dev-token`). Without it, DynamoDB is AWS's (any source of credentials) or
+    AWS_ENDPOINT_URL_DYNAMODB; with neither it refuses to start. On a real table it needs
+    LEDGER_AUTH_ISSUER (or LEDGER_AUTH_API_KEYS_ONLY, or LEDGER_AUTH_DISABLED for experiments).
     """
     import uvicorn
 
     from entrypoints.app import create_app
 
     settings = Settings()
+    if embedded:
+        settings = settings.model_copy(update={"embedded": True})
     try:
         check_serving(settings, embedded=settings.use_embedded())
     except IdentityConfigurationError as refused:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -48,3 +49,16 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("botocore", "aiobotocore", "aioboto3", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def warn_unknown_variables() -> None:
+    """Log a warning per LEDGER_* variable that no setting reads (a misspelling is otherwise
+    ignored in silence and the service runs on the default)."""
+    from services.settings_env import unknown_variables
+
+    for name, closest in unknown_variables(os.environ):
+        logging.getLogger("ledger.settings").warning(
+            "unknown LEDGER_* variable ignored"
+            + (f": {name}; did you mean {closest}?" if closest else f": {name}"),
+            extra={"variable": name, "did_you_mean": closest},
+        )

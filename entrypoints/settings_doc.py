@@ -23,8 +23,11 @@ def variables(name: str, field: FieldInfo) -> list[str]:
 
 
 def default(field: FieldInfo) -> str:
-    value = field.get_default()
-    if value is None:
+    """The default as one would type it in the environment ("—": unset or empty)."""
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        value = ",".join(str(item) for item in value)
+    if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return str(value).lower()

@@ -11,6 +11,7 @@ import typer
 
 from entrypoints.observability import metrics_port
 from services.bootstrap import bootstrap_worker
+from services.dynamo.client import aws_credentials_available
 from services.observability.settings import ObservabilitySettings
 from services.observability.tracing import configure_tracing
 from services.settings import Settings
@@ -24,9 +25,12 @@ def configured_settings(embedded_hint: str) -> Settings:
     """Settings for a command that needs a DynamoDB of its own; exits 2 with `embedded_hint`
     when none is configured (the embedded endpoint only lives inside `ledger serve`)."""
     settings = Settings()
-    if settings.use_embedded():
+    if settings.use_embedded() or (
+        not settings.endpoint_for("dynamodb") and not aws_credentials_available(settings)
+    ):
         typer.echo(
-            f"No DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials). {embedded_hint}",
+            "No DynamoDB is configured (AWS_ENDPOINT_URL_DYNAMODB, or AWS credentials from any "
+            f"source of the standard chain). {embedded_hint}",
             err=True,
         )
         raise typer.Exit(2)

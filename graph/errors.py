@@ -13,7 +13,8 @@ from services.domain import errors as domain
 strawberry.enum(
     domain.ErrorCode,
     name="ErrorCode",
-    description="Why a request was refused. Nothing was written when it was.",
+    description="Why a request was refused. Nothing was written, except OUTCOME_UNKNOWN: the "
+    "transfer may have been applied; retry it with the same idempotency key.",
 )
 
 

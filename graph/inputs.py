@@ -37,9 +37,9 @@ class TransferInput:
     amount: Decimal = strawberry.field(
         description="Greater than zero, with at most the currency's decimal places."
     )
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="Retries with the same key and parameters return the original transfer.",
+    idempotency_key: str = strawberry.field(
+        description="Required: retries with the same key and parameters return the original "
+        "transfer, so a client can always retry (OUTCOME_UNKNOWN says it must)."
     )
     memo: str | None = None
 

@@ -11,6 +11,7 @@ from services.domain.errors import (
     InvalidInput,
     LedgerError,
     LedgerUnavailable,
+    OutcomeUnknown,
     SameAccount,
 )
 from services.domain.model import Account, Direction, Entry, Page, Transfer
@@ -35,6 +36,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "LedgerUnavailable",
+    "OutcomeUnknown",
     "Page",
     "SameAccount",
     "Settings",

@@ -5,22 +5,12 @@ Every setting, its variable and its default is listed in the README's configurat
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.identity.settings import AuthSettings
-
-# Where the standard AWS credential chain would find credentials without our help.
-_AWS_CREDENTIAL_HINTS = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_PROFILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-)
 
 
 class Settings(AuthSettings):
@@ -44,16 +34,29 @@ class Settings(AuthSettings):
     )
     endpoint_url: str | None = Field(
         default=None,
+        validation_alias=AliasChoices("LEDGER_ENDPOINT_URL", "AWS_ENDPOINT_URL", "endpoint_url"),
+        description="Endpoint of every AWS service the ledger calls unless that service has its "
+        "own below; unset: AWS's.",
+    )
+    dynamodb_endpoint_url: str | None = Field(
+        default=None,
         validation_alias=AliasChoices(
-            "LEDGER_DYNAMODB_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB",
-            "AWS_ENDPOINT_URL",
-            "endpoint_url",
+            "LEDGER_DYNAMODB_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "dynamodb_endpoint_url"
         ),
-        description="DynamoDB endpoint; None: AWS's (or the embedded one, see `embedded`).",
+        description="DynamoDB's endpoint (for DynamoDB only); unset: `endpoint_url`.",
+    )
+    streams_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "LEDGER_STREAMS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+            "AWS_ENDPOINT_URL_DYNAMODBSTREAMS",
+            "streams_endpoint_url",
+        ),
+        description="DynamoDB Streams' endpoint; unset: `endpoint_url`.",
     )
     access_key_id: str | None = Field(
-        default=None, description="Explicit AWS access key; None: the standard credential chain."
+        default=None, description="Explicit AWS access key; unset: the standard credential chain."
     )
     secret_access_key: SecretStr | None = Field(
         default=None, description="Explicit AWS secret key (never logged)."
@@ -61,10 +64,13 @@ class Settings(AuthSettings):
     session_token: SecretStr | None = Field(
         default=None, description="Explicit AWS session token (never logged)."
     )
-    embedded: bool | None = Field(
-        default=None,
-        description="Run the embedded in-memory DynamoDB; None: when no endpoint and no AWS "
-        "credentials are configured.",
+    embedded: bool = Field(
+        default=False,
+        description="Run the embedded in-memory DynamoDB (`ledger serve --embedded`; a "
+        "development tool: every write is lost when the process stops). Never chosen for you.",
+    )
+    log_level: str = Field(
+        default="INFO", description="Least severe log level written (DEBUG, INFO, WARNING, ERROR)."
     )
     create_table: bool = Field(
         default=True, description="Create the table (with its stream) at startup when missing."
@@ -117,7 +123,7 @@ class Settings(AuthSettings):
     )
     graphql_introspection: bool = Field(
         default=True,
-        description="Answer introspection queries (False also blanks GraphiQL's docs).",
+        description="Answer introspection queries (false also blanks GraphiQL's docs).",
     )
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql to browsers.")
 
@@ -132,9 +138,16 @@ class Settings(AuthSettings):
     email_sender: str = Field(
         default="ledger@example.com", description="From address of e-mails (verified in SES)."
     )
-    ses_region: str | None = Field(default=None, description="SES region; None: `region`.")
+    ses_region: str | None = Field(default=None, description="SES region; unset: `region`.")
     ses_endpoint_url: str | None = Field(
-        default=None, description="SES endpoint; None: the DynamoDB endpoint URL, if any."
+        default=None,
+        validation_alias=AliasChoices(
+            "LEDGER_SES_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_SESV2",
+            "AWS_ENDPOINT_URL_SES",
+            "ses_endpoint_url",
+        ),
+        description="SES endpoint; unset: `endpoint_url`.",
     )
     sms_provider: Literal["gateway", "sns", "none"] = Field(
         default="none", description="Who sends SMS: an HTTP gateway, Amazon SNS, or nobody."
@@ -145,7 +158,11 @@ class Settings(AuthSettings):
     )
     sms_sender: str = Field(default="Ledger", description="SMS sender name or number.")
     sns_endpoint_url: str | None = Field(
-        default=None, description="SNS endpoint; None: the DynamoDB endpoint URL, if any."
+        default=None,
+        validation_alias=AliasChoices(
+            "LEDGER_SNS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SNS", "sns_endpoint_url"
+        ),
+        description="SNS endpoint; unset: `endpoint_url`.",
     )
     notification_max_attempts: int = Field(
         default=3, ge=1, le=20, description="Send attempts before a notification is FAILED."
@@ -163,7 +180,7 @@ class Settings(AuthSettings):
         default=300.0, gt=0, description="A PENDING notification this old is retried as failed."
     )
     redis_url: str | None = Field(
-        default=None, description="Redis for the event hub across replicas; None: in-process."
+        default=None, description="Redis for the event hub across replicas; unset: in-process."
     )
     stream_poll_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause of the stream worker when it has caught up."
@@ -208,10 +225,20 @@ class Settings(AuthSettings):
             return self.serve_stream_worker
         return self.redis_url is None
 
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint of one AWS service (a boto3 service name): its own setting (the
+        standard AWS_ENDPOINT_URL_<SERVICE>), else `endpoint_url`, else None (AWS's)."""
+        own = {
+            "dynamodb": self.dynamodb_endpoint_url,
+            "dynamodbstreams": self.streams_endpoint_url,
+            "sesv2": self.ses_endpoint_url,
+            "ses": self.ses_endpoint_url,
+            "sns": self.sns_endpoint_url,
+        }.get(service)
+        return own or self.endpoint_url
+
     def use_embedded(self) -> bool:
-        """True when the service should run its own in-memory DynamoDB endpoint."""
-        if self.embedded is not None:
-            return self.embedded
-        if self.endpoint_url or self.access_key_id:
-            return False
-        return not any(os.environ.get(name) for name in _AWS_CREDENTIAL_HINTS)
+        """True when the service should run its own in-memory DynamoDB endpoint: only when
+        asked for. A machine whose credentials come from a file, a profile, SSO or a role must
+        never fall back to memory because its environment variables say nothing."""
+        return self.embedded

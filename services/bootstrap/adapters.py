@@ -44,7 +44,7 @@ async def open_senders(
             stack,
             session,
             "sesv2",
-            _for_service(settings, settings.ses_endpoint_url, settings.ses_region),
+            _in_region(settings, settings.ses_region),
         )
         if embedded:  # the embedded SES refuses unverified senders, like a new SES account
             await ses.create_email_identity(EmailIdentity=settings.email_sender)
@@ -62,17 +62,10 @@ async def open_senders(
             settings.sms_sender,
         )
     elif settings.notify_sms and settings.sms_provider == "sns":
-        sns = await open_client(
-            stack, session, "sns", _for_service(settings, settings.sns_endpoint_url, None)
-        )
+        sns = await open_client(stack, session, "sns", settings)
         senders[Channel.SMS] = SnsSmsSender(sns, settings.sms_sender)
     return senders
 
 
-def _for_service(settings: Settings, endpoint_url: str | None, region: str | None) -> Settings:
-    update: dict[str, object] = {}
-    if endpoint_url:
-        update["endpoint_url"] = endpoint_url
-    if region:
-        update["region"] = region
-    return settings.model_copy(update=update) if update else settings
+def _in_region(settings: Settings, region: str | None) -> Settings:
+    return settings.model_copy(update={"region": region}) if region else settings

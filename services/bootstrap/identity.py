@@ -28,12 +28,12 @@ async def open_api_key_admin(settings: Settings) -> AsyncIterator[ApiKeyAdmin]:
 
 
 def development_issuer(settings: Settings) -> DevelopmentIssuer:
-    """The embedded server's development issuer, which `ledger serve` trusts only on its
-    embedded endpoint and without a configured issuer. Raises IdentityConfigurationError
-    otherwise: real tokens come from the identity provider."""
-    if not settings.use_embedded() or settings.auth_issuer or settings.auth_disabled:
+    """The embedded server's development issuer, which `ledger serve --embedded` trusts (and no
+    other server: a real deployment never reads its key). Raises IdentityConfigurationError
+    where its tokens would not be accepted: real tokens come from the identity provider."""
+    if settings.auth_issuer or settings.auth_disabled:
         raise IdentityConfigurationError(
-            "development tokens are accepted only by `ledger serve` on its embedded endpoint "
-            "with no LEDGER_AUTH_ISSUER (and authentication on)"
+            "development tokens are accepted only by `ledger serve --embedded` with no "
+            "LEDGER_AUTH_ISSUER (and authentication on)"
         )
     return DevelopmentIssuer(settings.auth_dev_key_path, admin_scope=settings.auth_admin_scope)

@@ -28,7 +28,12 @@ from services.bootstrap.ledger import open_ledger
 from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
-from services.dynamo.client import make_session, open_client, open_dynamodb
+from services.dynamo.client import (
+    aws_credentials_available,
+    make_session,
+    open_client,
+    open_dynamodb,
+)
 from services.hub import BalanceFeed, EventHub
 from services.identity.wiring import Identity, build_identity, check_serving
 from services.ledger import Ledger
@@ -58,6 +63,18 @@ class ApiServices:
     balances: BalanceFeed
     #: Who a request is: `identity.authenticator.authenticate(authorization_header)`.
     identity: Identity
+
+    @property
+    def dynamodb_mode(self) -> str:
+        """Which DynamoDB this process uses: "embedded" (in memory, lost on exit),
+        "endpoint" (a configured endpoint URL) or "aws"."""
+        return dynamodb_mode(self.settings, embedded=self.embedded)
+
+
+def dynamodb_mode(settings: Settings, *, embedded: bool) -> str:
+    if embedded:
+        return "embedded"
+    return "endpoint" if settings.endpoint_for("dynamodb") else "aws"
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,18 @@ class _Wiring:
     @classmethod
     async def open(cls, stack: AsyncExitStack, settings: Settings) -> _Wiring:
         if settings.use_embedded():
-            raise ValueError("no DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials)")
+            raise ValueError(
+                "no DynamoDB is configured: the embedded endpoint is started by `ledger serve "
+                "--embedded`, never by the services"
+            )
+        if not settings.endpoint_for("dynamodb") and not await asyncio.to_thread(
+            aws_credentials_available, settings
+        ):
+            raise ValueError(
+                "no DynamoDB is configured: no endpoint (AWS_ENDPOINT_URL_DYNAMODB) and no AWS "
+                "credentials anywhere in the standard chain; for development run `ledger serve "
+                "--embedded` (data in memory only)"
+            )
         session = make_session(settings)
         return cls(stack, session, observed.client(await open_dynamodb(stack, session, settings)))
 

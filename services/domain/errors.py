@@ -18,10 +18,15 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     #: No usable credential (HTTP 401, or a websocket closed with 4403).
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 
 
 class LedgerError(Exception):
-    """A business failure: safe to show to the caller, and nothing was written."""
+    """A business failure: safe to show to the caller, and nothing was written (except
+    OutcomeUnknown, which says the write may have happened)."""
+
+    #: The same request may succeed later (OutcomeUnknown: with the same idempotency key).
+    retryable = False
 
     code: ErrorCode
 
@@ -106,6 +111,22 @@ class Forbidden(LedgerError):
     def __init__(self, action: str, *, field: str | None = None) -> None:
         super().__init__(f"forbidden: {action}", field=field)
         self.action = action
+
+
+class OutcomeUnknown(LedgerError):
+    """The write may or may not have committed: its last attempts ended in ambiguous errors
+    (a timeout, a lost answer). Retrying with the same idempotency key is safe: it returns the
+    original if it committed, or applies it once."""
+
+    code = ErrorCode.OUTCOME_UNKNOWN
+    retryable = True
+
+    def __init__(self, what: str = "transfer") -> None:
+        super().__init__(
+            f"the {what} may or may not have been applied (the store did not answer); retry "
+            "with the same idempotency key: a replay returns the original or applies it once",
+            field="idempotency_key",
+        )
 
 
 class LedgerUnavailable(Exception):

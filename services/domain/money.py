@@ -7,7 +7,7 @@ checked against the currency's exponent. Excess precision is rejected, never rou
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from services.domain.errors import InvalidAmount, InvalidInput
 
@@ -57,6 +57,14 @@ def validate_currency(currency: object) -> str:
     return code
 
 
+#: Bounds that make every later step cheap, far above anything valid (DynamoDB keeps 38
+#: significant digits, no currency has more than 4 decimals), so that an excess is still
+#: refused by the precise rule. Checked before any arithmetic or formatting:
+#: "1e-999999999999" is one digit, but a trillion characters in fixed point.
+MAX_TEXT_LENGTH = 200
+MAX_DIGITS = 64
+MAX_EXPONENT = 64
+
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
@@ -70,6 +78,8 @@ def to_decimal(value: object, *, field: str) -> Decimal:
             f"{field} must be a decimal string or integer, not {type(value).__name__}",
             field=field,
         )
+    if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+        raise InvalidAmount(f"{field} is longer than {MAX_TEXT_LENGTH} characters", field=field)
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
@@ -87,6 +97,13 @@ def to_decimal(value: object, *, field: str) -> Decimal:
         raise InvalidAmount(f"{field} must be a decimal amount", field=field)
     if not number.is_finite():
         raise InvalidAmount(f"{field} must be a finite number", field=field)
+    digits, exponent = number.as_tuple()[1:]
+    if len(digits) > MAX_DIGITS or not -MAX_EXPONENT <= int(exponent) <= MAX_EXPONENT:
+        raise InvalidAmount(
+            f"{field} is out of range (at most {MAX_DIGITS} digits, exponent within "
+            f"±{MAX_EXPONENT})",
+            field=field,
+        )
     return number
 
 
@@ -119,12 +136,18 @@ def in_currency(amount: Decimal, currency: str, *, field: str) -> Decimal:
     return exact
 
 
+#: Wide enough for any stored number (DynamoDB keeps 38 digits): quantizing never fails.
+_WIDE = Context(prec=100)
+
+
 def currency_places(amount: Decimal, currency: str | None = None) -> Decimal:
-    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`); as it
-    is for a currency without a known exponent."""
-    if currency is not None and currency in CURRENCY_EXPONENTS:
-        return amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
-    return amount
+    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`, as
+    DynamoDB returns `100.00`); as it is for a currency without a known exponent, or when
+    that would round (a foreign or tampered value is never changed)."""
+    if currency is None or currency not in CURRENCY_EXPONENTS or not amount.is_finite():
+        return amount
+    exact = amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]), context=_WIDE)
+    return exact if exact == amount else amount
 
 
 def format_amount(amount: Decimal, currency: str | None = None) -> str:

@@ -6,6 +6,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
+import botocore.session
 from aiobotocore.config import AioConfig
 
 from services.settings import Settings
@@ -35,13 +36,23 @@ def make_session(settings: Settings) -> aioboto3.Session:
     return aioboto3.Session(**kwargs)
 
 
+def aws_credentials_available(settings: Settings) -> bool:
+    """Whether botocore's whole credential chain finds credentials: explicit settings,
+    environment, shared files and profiles, SSO, web identity, container and instance roles.
+    Blocking (the instance metadata lookup can take a second): call it from a thread."""
+    if settings.access_key_id and settings.secret_access_key:
+        return True
+    return botocore.session.Session().get_credentials() is not None
+
+
 async def open_client(
     stack: AsyncExitStack, session: aioboto3.Session, service: str, settings: Settings
 ) -> Any:
     """A client for `service` that lives until `stack` closes."""
     kwargs: dict[str, Any] = {"config": client_config(settings)}
-    if settings.endpoint_url:
-        kwargs["endpoint_url"] = settings.endpoint_url
+    endpoint = settings.endpoint_for(service)
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
     return await stack.enter_async_context(session.client(service, **kwargs))  # type: ignore[call-overload]
 
 

@@ -10,6 +10,8 @@
 Entries share their account's partition and sort by the account's version, which grows with
 every commit: a Query on the partition reads history newest first at any depth.
 Numbers are written in plain fixed-point text (never exponent form) and read back as Decimal.
+DynamoDB normalizes them (12.50 is stored and returned as 12.5, 100.00 as 100), so amounts are
+read back with their currency's exponent: what the ledger hands on always says 12.50.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.domain.model import Account, Direction, Entry, Transfer
+from services.domain.money import currency_places
 from services.ledger.ports import IdempotencyRecord
 from services.observability.tracing import current_traceparent
 
@@ -87,6 +90,10 @@ def _decimal(item: Mapping[str, Any], name: str) -> Decimal:
     return Decimal(item[name]["N"])
 
 
+def _amount(item: Mapping[str, Any], name: str) -> Decimal:
+    return currency_places(_decimal(item, name), _text(item, "currency"))
+
+
 def _time(item: Mapping[str, Any], name: str) -> datetime:
     return datetime.fromisoformat(_text(item, name))
 
@@ -114,7 +121,7 @@ def account_item(account: Account) -> Item:
 def account_from_item(item: Mapping[str, Any]) -> Account:
     return Account(
         id=_text(item, "account_id"),
-        balance=_decimal(item, "balance"),
+        balance=_amount(item, "balance"),
         currency=_text(item, "currency"),
         created_at=_time(item, "created_at"),
         version=int(item["version"]["N"]),
@@ -158,8 +165,8 @@ def entry_from_item(item: Mapping[str, Any]) -> Entry:
         account_id=_text(item, "account_id"),
         counterparty_id=_optional_text(item, "counterparty_id"),
         direction=Direction(_text(item, "direction")),
-        amount=_decimal(item, "amount"),
-        balance_after=_decimal(item, "balance_after"),
+        amount=_amount(item, "amount"),
+        balance_after=_amount(item, "balance_after"),
         version=int(item["version"]["N"]),
         currency=_text(item, "currency"),
         created_at=_time(item, "created_at"),
@@ -191,7 +198,7 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         id=_text(item, "transfer_id"),
         from_account_id=_text(item, "from_account_id"),
         to_account_id=_text(item, "to_account_id"),
-        amount=_decimal(item, "amount"),
+        amount=_amount(item, "amount"),
         currency=_text(item, "currency"),
         created_at=_time(item, "created_at"),
         memo=_optional_text(item, "memo"),

@@ -203,11 +203,14 @@ class DynamoLedgerStore:
     def _move_balance(
         self, before: Account, entry: Entry, must_cover: Decimal | None
     ) -> dict[str, Any]:
-        """Set the balance after `entry`, only if the account is still at the version we read
-        (and, for a debit, still covers `must_cover`)."""
-        condition = "#version = :expected"
+        """Set the balance after `entry`, only if the account is still at the version and the
+        balance we planned from (and, for a debit, still covers `must_cover`). The balance
+        check matters for a cached state: an account deleted and recreated can come back to
+        the same version with another balance, and the write sets an absolute balance."""
+        condition = "#version = :expected AND #balance = :before"
         values = {
             ":expected": codec.number(before.version),
+            ":before": codec.number(before.balance),
             ":balance": codec.number(entry.balance_after),
             ":version": codec.number(entry.version),
         }

@@ -53,9 +53,9 @@ class BalanceFeed:
         ones until the caller stops.
 
         Raises AccountNotFound (also for an account `principal` may not read) and
-        InvalidInput (negative version) before anything is read from the stream; the stream
-        raises SubscriptionClosed when its reader falls too far behind (resume with the last
-        version).
+        InvalidInput (a negative version, or one beyond the account's current version) before
+        anything is read from the stream; the stream raises SubscriptionClosed when its reader
+        falls too far behind (resume with the last version).
         """
         if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
             raise InvalidInput(
@@ -64,6 +64,14 @@ class BalanceFeed:
         # Read first: once the hub lists the subscriber, where it starts is fixed. The replay,
         # which runs after the hub listens, gives whatever was committed in between.
         account = await self._history.get_account(account_id, principal=principal)
+        if after_version is not None and after_version > account.version:
+            # Every live event would be dropped as already seen: the subscriber would wait
+            # forever. A version from another account, or from before a recreation, is refused.
+            raise InvalidInput(
+                f"the version to resume after is beyond the account's current version "
+                f"{account.version}",
+                field="after_version",
+            )
         start = account.version if after_version is None else after_version
         subscription = await self._hub.subscribe(account_id)
         changes = self._changes(account_id, subscription, start)

@@ -20,6 +20,7 @@ from typing import Any
 
 from services.domain.events import BalanceChanged
 from services.domain.model import Direction, Entry
+from services.domain.money import format_amount
 
 VERSION = 1
 _NAME = "BalanceChanged"
@@ -36,8 +37,8 @@ def dumps(event: BalanceChanged) -> str:
             "account_id": entry.account_id,
             "counterparty_id": entry.counterparty_id,
             "direction": entry.direction.value,
-            "amount": str(entry.amount),
-            "balance_after": str(entry.balance_after),
+            "amount": format_amount(entry.amount, entry.currency),
+            "balance_after": format_amount(entry.balance_after, entry.currency),
             "version": entry.version,
             "currency": entry.currency,
             "created_at": entry.created_at.isoformat(),

@@ -14,6 +14,7 @@ from services.domain.errors import (
     IdempotencyConflict,
     LedgerError,
     LedgerUnavailable,
+    OutcomeUnknown,
     SameAccount,
 )
 from services.domain.model import Transfer
@@ -74,7 +75,9 @@ class TransferService:
         idempotency key is the principal's own (two principals never share one).
         Raises AccountNotFound, InsufficientFunds, SameAccount, CurrencyMismatch,
         InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); LedgerUnavailable when
-        DynamoDB kept failing. A replayed idempotency key returns the original transfer.
+        DynamoDB kept failing before anything was sent; OutcomeUnknown when the last commit
+        attempts ended in ambiguous errors (it may have committed: retry with the same key).
+        A replayed idempotency key returns the original transfer.
         """
         value = check_amount(amount, field="amount")
         memo = validation.memo(memo)
@@ -131,6 +134,9 @@ class TransferService:
         if state is None:
             state = await self._states.load(request)
         plan: TransferPlan | None = None
+        # Whether a commit was sent and never answered: it may have committed. A later definite
+        # answer settles it (a resent plan that committed fails as TransferAlreadyCommitted).
+        ambiguous = False
         for attempt in range(self._max_attempts):
             while plan is None:
                 if state.idempotency is not None:
@@ -142,6 +148,7 @@ class TransferService:
                         raise
                     state, verified = await self._states.load(request), True
             try:
+                ambiguous = True
                 await self._store.commit_transfer(plan)
             except TransferAlreadyCommitted:
                 pass
@@ -150,6 +157,7 @@ class TransferService:
                 record = taken.record or await self._idempotency_record(request)
                 return await self._replay(record, request)
             except VersionConflict as conflict:
+                ambiguous = False
                 for account_id, account in conflict.current.items():
                     self._states.remember(account_id, account)
                 state = TransferState(
@@ -170,6 +178,12 @@ class TransferService:
             self._states.committed(plan)
             return plan.transfer
         self._states.forget(request)
+        if ambiguous:
+            log.warning(
+                "transfer outcome unknown",
+                extra={"transfer_id": request.transfer_id, "attempts": self._max_attempts},
+            )
+            raise OutcomeUnknown("transfer")
         raise LedgerUnavailable(f"transfer gave up after {self._max_attempts} attempts")
 
     async def _idempotency_record(self, request: TransferRequest) -> IdempotencyRecord:

@@ -2,8 +2,12 @@
 
 On a BalanceChanged it records a PENDING notification per channel with a conditional write
 (keyed by entry and channel) and only then sends, in the background, so that a slow or failing
-provider never holds up the stream. A replayed record finds the notification already recorded
-and sends nothing. A send is retried with backoff; after the last attempt the notification
+provider never holds up the stream: `handle` waits for the outbox write, never for a provider
+or for send capacity. When `max_in_flight` sends are under way, a claimed notification waits in
+a bounded queue (beyond it, in the outbox only, where the retry sweep finds it); a queued one
+is taken back with a compare-and-set on its `updated_at` before it is sent, so a sweep that
+took it first wins and nothing is sent twice. A replayed record finds the notification already
+recorded and sends nothing. A send is retried with backoff; after the last attempt the notification
 is FAILED (with the error) until `retry_failed` sends it again.
 """
 
@@ -11,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.domain.errors import AccountNotFound
 from services.domain.events import BalanceChanged
@@ -55,10 +61,15 @@ class Notifier:
         self._senders = dict(senders)
         self._max_attempts = max(1, max_attempts)
         self._backoff = backoff or Backoff(0.5, 10.0)
-        self._slots = asyncio.Semaphore(max_in_flight)
         self._stale_after = stale_after
         self._clock = clock
         self._in_flight: set[asyncio.Task[bool]] = set()
+        self._max_in_flight = max_in_flight
+        #: Claimed, waiting for a send slot (each is PENDING in the outbox as well).
+        self._waiting: deque[Notification] = deque()
+        self._max_waiting = max_in_flight * 10
+        #: Claimed notifications left to the outbox alone (the queue was full).
+        self.deferred = 0
 
     async def handle(self, event: BalanceChanged) -> None:
         """Stream handler: record the event's notifications, then send them in the background.
@@ -75,31 +86,36 @@ class Notifier:
             notification = self._build(channel, event.entry, account)
             if notification is None:
                 continue  # no e-mail address or phone number: nothing to send
-            await self._slots.acquire()  # backpressure when providers fall far behind
-            claimed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            task = asyncio.get_running_loop().create_task(
-                self._claim_and_deliver(notification, claimed)
-            )
-            self._in_flight.add(task)
-            task.add_done_callback(self._finished)
-            # Shielded: a worker stopped right here still sends what it claimed, so a claim
-            # never stays PENDING with nobody to send it.
-            await asyncio.shield(claimed)
+            # Shielded: a worker stopped right here still dispatches what it claimed, so a
+            # claim never stays PENDING with nobody to send it.
+            await asyncio.shield(self._claim_and_dispatch(notification))
 
-    async def _claim_and_deliver(
-        self, notification: Notification, claimed: asyncio.Future[bool]
-    ) -> bool:
-        try:
-            mine = await self._outbox.claim(notification)
-        except Exception as exc:  # noqa: BLE001 - handed to `handle`, which fails the record
-            claimed.set_exception(exc)
-            claimed.exception()  # retrieved here too: nobody may be waiting any more
+    async def _claim_and_dispatch(self, notification: Notification) -> None:
+        """Claim, then start the send or queue it: never waits for a provider or a slot."""
+        if not await self._outbox.claim(notification):
+            return  # recorded before: sent, being sent, or failed
+        if len(self._in_flight) < self._max_in_flight:
+            self._start(self._deliver(notification))
+        elif len(self._waiting) < self._max_waiting:
+            self._waiting.append(notification)
+        else:
+            self.deferred += 1  # PENDING in the outbox: the retry sweep sends it
+
+    def _start(self, delivery: Coroutine[Any, Any, bool]) -> None:
+        task = asyncio.get_running_loop().create_task(delivery)
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    async def _deliver_waiting(self, notification: Notification) -> bool:
+        # Taken back only if nobody touched it since we claimed it (a retry sweep may have).
+        just_after = notification.updated_at + timedelta(microseconds=1)
+        if not await self._outbox.reclaim(notification, just_after):
             return False
-        claimed.set_result(mine)
-        return await self._deliver(notification) if mine else False
+        return await self._deliver(notification)
 
     async def drain(self) -> None:
-        """Wait for every send started so far (before returning from a Lambda, on shutdown)."""
+        """Wait for every send started or queued so far (before returning from a Lambda, on
+        shutdown)."""
         while self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
@@ -203,9 +219,10 @@ class Notifier:
 
     def _finished(self, task: asyncio.Task[bool]) -> None:
         self._in_flight.discard(task)
-        self._slots.release()
         if not task.cancelled() and task.exception() is not None:
             log.error("notification task crashed", extra={"error": repr(task.exception())})
+        if self._waiting and len(self._in_flight) < self._max_in_flight:
+            self._start(self._deliver_waiting(self._waiting.popleft()))
 
 
 def _log_fields(notification: Notification) -> dict[str, object]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 from services.domain.model import Account, Direction, Entry
+from services.domain.money import format_amount
 from services.notifications.model import Message
 
 
@@ -12,8 +14,9 @@ def _when(entry: Entry) -> str:
     return entry.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _money(amount: object, currency: str) -> str:
-    return f"{amount} {currency}"
+def _money(amount: Decimal, currency: str) -> str:
+    # With the currency's exponent: DynamoDB hands back 12.50 as 12.5 and 100.00 as 100.
+    return f"{format_amount(amount, currency)} {currency}"
 
 
 def describe(entry: Entry) -> str:

@@ -3,6 +3,11 @@
 Discovers shards, reads parents before children, follows splits and closures, and keeps the
 last processed sequence number of each shard in the table, so a restart resumes where the last
 run stopped (records after the last checkpoint are processed again: handlers are idempotent).
+
+Each shard fails on its own: a shard whose reads keep failing backs off alone while the others
+go on. A checkpoint older than the stream's retention (after a day-long outage) resumes from
+the oldest record still there; the gap is logged and counted (`stats.trimmed_gaps`), never
+retried forever.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -31,6 +37,16 @@ log = logging.getLogger(__name__)
 
 class StreamNotEnabled(Exception):
     """The table has no stream: the worker has nothing to read."""
+
+
+@dataclass
+class PollerStats:
+    """Counters for monitoring (the metrics wrapper reads them)."""
+
+    #: Times a shard's position had been trimmed away: records were lost to the worker.
+    trimmed_gaps: int = 0
+    #: Failed reads of one shard (each backed off alone, the other shards unaffected).
+    shard_failures: int = 0
 
 
 class StreamPoller:
@@ -65,6 +81,9 @@ class StreamPoller:
         #: Last sequence number processed per shard, saved or not.
         self._positions: dict[str, str] = {}
         self._attempts: dict[tuple[str, str], int] = {}
+        self._shard_failures: dict[str, int] = {}
+        self._shard_resume_at: dict[str, float] = {}
+        self.stats = PollerStats()
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Poll until cancelled (or `stop` is set). Survives errors: logs, backs off, resumes."""
@@ -103,10 +122,33 @@ class StreamPoller:
         while progress:
             progress = False
             for shard in readable_shards(self._shards, self._state):
-                read, finished = await self._drain(shard)
+                if self._shard_resume_at.get(shard.shard_id, 0.0) > time.monotonic():
+                    continue  # backing off after failures: the other shards go on
+                try:
+                    read, finished = await self._drain(shard)
+                except Exception as exc:  # noqa: BLE001 - one shard must never stop the others
+                    self._shard_failed(shard.shard_id, exc)
+                    continue
+                self._shard_failures.pop(shard.shard_id, None)
+                self._shard_resume_at.pop(shard.shard_id, None)
                 total += read
                 progress = progress or finished  # a finished parent makes its children readable
         return total
+
+    def retry_failed_shards_now(self) -> None:
+        """End the backoff of every failing shard (tests, an operator's nudge)."""
+        self._shard_resume_at.clear()
+
+    def _shard_failed(self, shard_id: str, exc: Exception) -> None:
+        failures = self._shard_failures.get(shard_id, 0)
+        self._shard_failures[shard_id] = failures + 1
+        self._shard_resume_at[shard_id] = time.monotonic() + self._backoff.delay(failures)
+        self._iterators.pop(shard_id, None)
+        self.stats.shard_failures += 1
+        log.warning(
+            "stream shard read failed",
+            extra={"shard_id": shard_id, "error": repr(exc), "attempt": failures + 1},
+        )
 
     async def _refresh(self) -> None:
         table = await self._dynamodb.describe_table(TableName=self._table)
@@ -159,13 +201,12 @@ class StreamPoller:
             code = exc.response.get("Error", {}).get("Code", "")
             self._iterators.pop(shard.shard_id, None)
             if code == "TrimmedDataAccessException":
-                log.error("stream records trimmed before read", extra={"shard_id": shard.shard_id})
-                self._positions.pop(shard.shard_id, None)
-            elif code != "ExpiredIteratorException":
+                iterator = await self._oldest_iterator(shard)
+            elif code == "ExpiredIteratorException":
+                iterator = await self._new_iterator(shard)
+            else:
                 raise
-            page = await self._streams.get_records(
-                ShardIterator=await self._new_iterator(shard), Limit=self._batch_size
-            )
+            page = await self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)
         return [dict(r) for r in page.get("Records", [])], page.get("NextShardIterator")
 
     async def _new_iterator(self, shard: Shard) -> str:
@@ -179,7 +220,33 @@ class StreamPoller:
             kwargs["ShardIteratorType"] = "TRIM_HORIZON"
         else:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=position)
-        response = await self._streams.get_shard_iterator(**kwargs)
+        try:
+            response = await self._streams.get_shard_iterator(**kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TrimmedDataAccessException":
+                raise
+            return await self._oldest_iterator(shard)
+        return response["ShardIterator"]
+
+    async def _oldest_iterator(self, shard: Shard) -> str:
+        """Our position was trimmed (older than the stream's retention): the records between
+        it and the oldest one left are lost to us. Say so, count it, and go on from there;
+        falling back to the trimmed position again would stall this shard forever."""
+        assert self._stream_arn is not None
+        saved = self._state.get(shard.shard_id)
+        self.stats.trimmed_gaps += 1
+        log.error(
+            "stream records trimmed before they were read: resuming at the oldest record",
+            extra={
+                "shard_id": shard.shard_id,
+                "after_sequence_number": self._positions.get(shard.shard_id)
+                or (saved.sequence_number if saved else None),
+            },
+        )
+        self._positions.pop(shard.shard_id, None)
+        response = await self._streams.get_shard_iterator(
+            StreamArn=self._stream_arn, ShardId=shard.shard_id, ShardIteratorType="TRIM_HORIZON"
+        )
         return response["ShardIterator"]
 
     async def _handle(self, shard: Shard, records: Sequence[Mapping[str, Any]]) -> bool:

@@ -254,7 +254,13 @@ def test_a_holder_pays_from_its_own_accounts_only(world: World) -> None:
     before = snapshot(world)
     for source in (ids["bob"], ids["vault"], "ghost"):
         payload = alice.data(
-            TRANSFER, input={"fromAccountId": source, "toAccountId": ids["alice"], "amount": "1"}
+            TRANSFER,
+            input={
+                "fromAccountId": source,
+                "toAccountId": ids["alice"],
+                "amount": "1",
+                "idempotencyKey": f"steal-{source}",
+            },
         )["transfer"]
         assert payload["transfer"] is None
         [error] = payload["userErrors"]
@@ -355,7 +361,13 @@ def test_an_operator_sees_and_does_everything(world: World, uid: Callable[[str],
         assert ops.data(ACCOUNT, id=account_id)["account"]["email"] is not None
     assert ops.data(MISSING, ids=[ids["bob"], "ghost"])["missingAccounts"] == ["ghost"]
     paid = ops.data(
-        TRANSFER, input={"fromAccountId": ids["vault"], "toAccountId": ids["alice"], "amount": "10"}
+        TRANSFER,
+        input={
+            "fromAccountId": ids["vault"],
+            "toAccountId": ids["alice"],
+            "amount": "10",
+            "idempotencyKey": "fund-alice",
+        },
     )["transfer"]
     assert paid["userErrors"] == []
     owned = ops.data(CREATE, input={"id": uid("carol"), "ownerId": "carol", "initialBalance": "7"})[

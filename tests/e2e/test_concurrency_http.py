@@ -41,6 +41,7 @@ async def post(client: httpx.AsyncClient, api: Api, query: str, **variables: Any
 
 
 async def send_transfer(client: httpx.AsyncClient, api: Api, **request: Any) -> Any:
+    request.setdefault("idempotencyKey", uuid.uuid4().hex)  # required: a client can retry
     return (await post(client, api, TRANSFER, input=request))["transfer"]
 
 

@@ -33,7 +33,13 @@ def create(api: Api, account_id: str, balance: str = "0", **extra: Any) -> dict[
 
 
 def transfer(api: Api, source: str, destination: str, amount: Any, **extra: Any) -> Any:
-    request = {"fromAccountId": source, "toAccountId": destination, "amount": amount, **extra}
+    request = {
+        "fromAccountId": source,
+        "toAccountId": destination,
+        "amount": amount,
+        "idempotencyKey": uuid.uuid4().hex,
+        **extra,
+    }
     return api.data(TRANSFER, input=request)["transfer"]
 
 
@@ -136,7 +142,12 @@ async def test_every_error_code_writes_nothing(
 ) -> None:
     values = {k: world.get(v, v) if k != "memo" else v for k, v in overrides.items()}
     if mutation == "transfer":
-        request = {"fromAccountId": world["alice"], "toAccountId": world["bob"], "amount": "2"}
+        request = {
+            "fromAccountId": world["alice"],
+            "toAccountId": world["bob"],
+            "amount": "2",
+            "idempotencyKey": uuid.uuid4().hex,
+        }
         query, result_field = TRANSFER, "transfer"
     else:
         request = {"id": world["new"], "initialBalance": "1"}
@@ -212,7 +223,12 @@ INEXACT = [
 async def test_decimal_scalar_rejects_inexact_input(api: Api, world: dict[str, str]) -> None:
     before = await table_items(api.settings)
     for amount in INEXACT:
-        request = {"fromAccountId": world["alice"], "toAccountId": world["bob"], "amount": amount}
+        request = {
+            "fromAccountId": world["alice"],
+            "toAccountId": world["bob"],
+            "amount": amount,
+            "idempotencyKey": "inexact",
+        }
         response = api.post(TRANSFER, {"input": request}, accept=GRAPHQL_RESPONSE_JSON)
         assert response.status_code == 400, amount
         body = response.json()
@@ -231,6 +247,6 @@ def test_decimal_scalar_accepts_exact_input(api: Api, uid: Callable[[str], str])
     assert balance == {"account": {"balance": "4.00"}}  # 0.1 + 0.2 is exactly 0.30 here
     inline = api.data(
         f'mutation {{ transfer(input: {{fromAccountId: "{alice}", toAccountId: "{bob}", '
-        "amount: 2}) { transfer { amount } } }"
+        'amount: 2, idempotencyKey: "inline-2"}) { transfer { amount } } }'
     )
     assert inline["transfer"]["transfer"] == {"amount": "2.00"}

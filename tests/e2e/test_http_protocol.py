@@ -108,6 +108,7 @@ def test_probes(api: Api) -> None:
     assert httpx.get(api.url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(api.url + "/readyz")
     assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "dynamodb": "endpoint"}
 
 
 def test_websocket_on_the_same_path(api: Api) -> None:
@@ -154,7 +155,7 @@ def test_websocket_operations_do_not_share_cached_balances(
             assert json.loads(ws.recv(timeout=10))["type"] == "complete"
             api.data(
                 "mutation($a: ID!, $b: ID!) { transfer(input: {fromAccountId: $a, toAccountId: $b,"
-                ' amount: "4"}) { userErrors { code } } }',
+                ' amount: "4", idempotencyKey: "ws-4"}) { userErrors { code } } }',
                 a=payer,
                 b=payee,
             )
@@ -193,14 +194,15 @@ def test_readyz_is_503_without_dynamodb(unreachable: str) -> None:
     assert ready.json()["status"] == "unavailable"
     assert ready.json()["auth"] == "disabled"
     assert ready.json()["checks"]["dynamodb"] in ("unavailable", "timeout")
+    assert ready.json()["dynamodb"] == "endpoint"
 
 
 def test_internal_errors_are_masked_with_an_id(unreachable: str) -> None:
     for query, data in (
         ('{ account(id: "alice") { id balance } }', {"account": None}),
         (
-            'mutation { transfer(input: {fromAccountId: "a", toAccountId: "b", amount: "1"}) '
-            "{ userErrors { code } } }",
+            'mutation { transfer(input: {fromAccountId: "a", toAccountId: "b", amount: "1", '
+            'idempotencyKey: "k"}) { userErrors { code } } }',
             None,  # the payload is non-null, so the failure nulls the whole result
         ),
     ):

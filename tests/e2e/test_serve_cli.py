@@ -109,7 +109,7 @@ def graphql(url: str, query: str, token: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("demo", [True, False])
 def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
-    with ledger_serve(tmp_path, *(["--demo"] if demo else [])) as (url, log_path):
+    with ledger_serve(tmp_path, "--embedded", *(["--demo"] if demo else [])) as (url, log_path):
         anonymous = httpx.post(url + "/graphql", json={"query": "{ me { subject } }"})
         assert anonymous.status_code == 401  # authentication is on out of the box
         token = dev_token(tmp_path, "--sub", "ops", "--admin")
@@ -140,7 +140,8 @@ def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
         moved = graphql(
             url,
             'mutation { transfer(input: {fromAccountId: "alice", toAccountId: "bob", '
-            'amount: "1.50"}) { transfer { amount } userErrors { code } } }',
+            'amount: "1.50", idempotencyKey: "first"}) '
+            "{ transfer { amount } userErrors { code } } }",
             token,
         )
         assert moved == {"transfer": {"transfer": {"amount": "1.50"}, "userErrors": []}}

@@ -47,7 +47,7 @@ async def first_change_with_gql(url: str, account_id: str, after_version: int, t
 async def test_ledger_serve_pushes_a_transfer_to_each_accounts_subscriber(
     tmp_path: Path,
 ) -> None:
-    with ledger_serve(tmp_path) as (url, _log):
+    with ledger_serve(tmp_path, "--embedded") as (url, _log):
         operator = dev_token(tmp_path, "--sub", "ops", "--admin")
         # Each holder watches its own account with its own development token.
         tokens = {name: dev_token(tmp_path, "--sub", name) for name in ("alice", "bob", "carol")}
@@ -71,7 +71,8 @@ async def test_ledger_serve_pushes_a_transfer_to_each_accounts_subscriber(
                 moved = await data(
                     http,
                     'mutation { transfer(input: {fromAccountId: "alice", toAccountId: "bob", '
-                    'amount: "2.50"}) { transfer { id } userErrors { code } } }',
+                    'amount: "2.50", idempotencyKey: "serve-1"}) '
+                    "{ transfer { id } userErrors { code } } }",
                     tokens["alice"],
                 )
                 [alice] = await on_alice.changes("1", 1)

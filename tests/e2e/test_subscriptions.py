@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,8 +31,9 @@ CREATE = (
     " { userErrors { code } } }"
 )
 TRANSFER = (
-    "mutation($a: ID!, $b: ID!, $amount: Decimal!) { transfer(input: {fromAccountId: $a,"
-    " toAccountId: $b, amount: $amount}) { transfer { id } userErrors { code } } }"
+    "mutation($a: ID!, $b: ID!, $amount: Decimal!, $key: String!) { transfer(input: "
+    "{fromAccountId: $a, toAccountId: $b, amount: $amount, idempotencyKey: $key}) "
+    "{ transfer { id } userErrors { code } } }"
 )
 
 
@@ -82,7 +84,7 @@ async def open_account(http: httpx.AsyncClient, account_id: str, balance: str) -
 
 
 async def transfer(http: httpx.AsyncClient, source: str, destination: str, amount: str) -> str:
-    moved = await data(http, TRANSFER, a=source, b=destination, amount=amount)
+    moved = await data(http, TRANSFER, a=source, b=destination, amount=amount, key=uuid.uuid4().hex)
     assert moved["transfer"]["userErrors"] == [], moved
     return str(moved["transfer"]["transfer"]["id"])
 

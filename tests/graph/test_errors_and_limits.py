@@ -62,8 +62,8 @@ async def test_unexpected_error_is_masked_with_an_id_in_the_log(
 
 async def test_mutation_failure_is_masked_not_a_user_error(broken: Executor) -> None:
     result = await broken(
-        'mutation { transfer(input: {fromAccountId: "a", toAccountId: "b", amount: "1"}) '
-        "{ userErrors { code } } }"
+        'mutation { transfer(input: {fromAccountId: "a", toAccountId: "b", amount: "1", '
+        'idempotencyKey: "k"}) { userErrors { code } } }'
     )
     assert result.data is None
     assert result.errors is not None
@@ -78,7 +78,7 @@ async def test_expected_errors_are_not_masked(gql: Executor) -> None:
     assert "nope" in result.errors[0].message
     bad = await gql(
         'mutation($a: Decimal!) { transfer(input: {fromAccountId: "x", toAccountId: "y", '
-        "amount: $a}) { userErrors { code } } }",
+        'amount: $a, idempotencyKey: "k"}) { userErrors { code } } }',
         a=0.1,
     )
     assert bad.errors is not None

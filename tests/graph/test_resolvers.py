@@ -114,7 +114,13 @@ async def test_transfer_user_errors(
     await ledger.create_account_with_balance("euro", "0", currency="EUR")
     await ledger.transfer_credits("alice", "bob", "1", idempotency_key="used")
     before = [await ledger.get_account(i) for i in ("alice", "bob", "euro")]
-    request = {"fromAccountId": "alice", "toAccountId": "bob", "amount": "1.00", **overrides}
+    request = {
+        "fromAccountId": "alice",
+        "toAccountId": "bob",
+        "amount": "1.00",
+        "idempotencyKey": "fresh",
+        **overrides,
+    }
     payload = (await gql.data(TRANSFER, input=request))["transfer"]
     assert payload["transfer"] is None
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [(code, field)]

@@ -43,7 +43,7 @@ async def test_opening_balance_is_the_first_entry(ledger: Ledger, settings: Sett
     )
     assert opening.counterparty_id is None
     stored = items_of_type(await table_items(settings), "ACCOUNT")
-    assert stored[0]["balance"] == {"N": "125.50"}
+    assert stored[0]["balance"] == {"N": "125.5"}  # DynamoDB (and the endpoint) normalize
 
 
 async def test_zero_opening_balance_writes_no_entry(ledger: Ledger) -> None:

@@ -163,7 +163,7 @@ def cli_environment(settings: Settings) -> dict[str, str]:
     assert settings.sms_gateway_url
     assert settings.sms_gateway_api_key
     return {
-        "LEDGER_DYNAMODB_ENDPOINT_URL": settings.endpoint_url,
+        "LEDGER_ENDPOINT_URL": settings.endpoint_url,
         "LEDGER_ACCESS_KEY_ID": "test",
         "LEDGER_SECRET_ACCESS_KEY": "test",
         "LEDGER_REGION": settings.region,

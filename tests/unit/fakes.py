@@ -106,11 +106,16 @@ class FakeLedgerStore:
         if (
             source is None
             or source.version != plan.source_before.version
+            or source.balance != plan.source_before.balance
             or source.balance < plan.transfer.amount
         ):
             current[plan.source_before.id] = source
         destination = self.accounts.get(plan.destination_before.id)
-        if destination is None or destination.version != plan.destination_before.version:
+        if (
+            destination is None
+            or destination.version != plan.destination_before.version
+            or destination.balance != plan.destination_before.balance
+        ):
             current[plan.destination_before.id] = destination
         if current:
             raise VersionConflict(current)

@@ -130,3 +130,17 @@ async def test_stopping_the_reader_unsubscribes() -> None:
     await reader
     await stream.aclose()  # type: ignore[attr-defined]
     assert hub.subscriber_count("a") == 0
+
+
+async def test_a_version_beyond_the_current_one_is_refused_up_front() -> None:
+    """Issue 10, defect 8: afterVersion=9 on an account at version 3 used to be accepted, and
+    then every live event (4, 5, ...) was dropped as already seen: a silent, endless wait."""
+    hub, history = InProcessHub(), FakeHistory()
+    for _ in range(3):
+        history.commit()
+    feed = BalanceFeed(hub, history)
+    with pytest.raises(InvalidInput, match="current version 3") as refused:
+        await feed.open("a", after_version=9)
+    assert refused.value.field == "after_version"
+    stream = await feed.open("a", after_version=3)  # the current version itself is fine
+    await stream.aclose()

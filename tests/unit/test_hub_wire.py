@@ -54,7 +54,7 @@ def test_wire_is_versioned_and_knows_nothing_of_the_table() -> None:
         "[]",
         json.dumps({"v": 2, "event": "BalanceChanged", "entry": {}}),
         json.dumps({"PK": {"S": "ACCOUNT#bob"}, "type": {"S": "ENTRY"}}),
-        wire.dumps(event()).replace('"12.5"', '"twelve"'),
+        wire.dumps(event()).replace('"12.50"', '"twelve"'),
         wire.dumps(event()).replace('"version":3', '"version":"3"'),
     ],
 )

@@ -12,7 +12,7 @@ from services.domain.errors import (
     AccountNotFound,
     IdempotencyConflict,
     InsufficientFunds,
-    LedgerUnavailable,
+    OutcomeUnknown,
 )
 from services.domain.model import Transfer
 from services.dynamo.store import DynamoLedgerStore, request_token
@@ -258,12 +258,14 @@ async def test_a_recorded_key_replays_without_writing(
     assert_books_balance(store)
 
 
-async def test_exhausted_attempts_raise_ledger_unavailable(
+async def test_attempts_exhausted_on_ambiguous_errors_raise_outcome_unknown(
     ledger: Ledger, store: FakeLedgerStore
 ) -> None:
+    # A transient error cannot say whether the commit happened: the caller must retry with
+    # the same idempotency key, so it is told so (not a masked internal error).
     store.commit_script.extend([Outcome.FAIL] * MAX_ATTEMPTS)
 
-    with pytest.raises(LedgerUnavailable):
+    with pytest.raises(OutcomeUnknown):
         await ledger.transfer_credits("alice", "bob", "30")
 
     assert len(store.sent) == MAX_ATTEMPTS
