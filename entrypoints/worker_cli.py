@@ -60,7 +60,12 @@ def stream_worker(
             for signum in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(signum, stop.set)
-            await worker.run(stop)
+            sweeper = asyncio.create_task(services.notifier.run_sweeps(stop))
+            try:
+                await worker.run(stop)
+            finally:
+                stop.set()
+                await sweeper
             return 0
 
     configure_tracing("ledger-stream-worker")

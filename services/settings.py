@@ -179,6 +179,15 @@ class Settings(AuthSettings):
     notification_stale_seconds: float = Field(
         default=300.0, gt=0, description="A PENDING notification this old is retried as failed."
     )
+    notification_max_age_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="Unsent notifications are retried automatically until this old; older ones "
+        "stay in `ledger notifications failed` (the dead letters).",
+    )
+    notification_sweep_seconds: float = Field(
+        default=30.0, gt=0, description="Pause between the stream worker's automatic retries."
+    )
     redis_url: str | None = Field(
         default=None, description="Redis for the event hub across replicas; unset: in-process."
     )

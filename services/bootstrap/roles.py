@@ -168,6 +168,8 @@ class _Wiring:
             backoff=Backoff(settings.notification_retry_base_seconds, 30.0),
             max_in_flight=settings.notification_max_in_flight,
             stale_after=timedelta(seconds=settings.notification_stale_seconds),
+            max_age=timedelta(seconds=settings.notification_max_age_seconds),
+            sweep_every=timedelta(seconds=settings.notification_sweep_seconds),
         )
         self.stack.push_async_callback(notifier.drain)
         processor = observed.processor()(
@@ -287,10 +289,14 @@ async def stream_worker_running(services: Services) -> AsyncIterator[asyncio.Tas
     task = asyncio.get_running_loop().create_task(
         services.stream_worker.run(), name="stream-worker"
     )
+    sweeper = asyncio.get_running_loop().create_task(
+        services.notifier.run_sweeps(), name="notification-sweeper"
+    )
     try:
         yield task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running in (task, sweeper):
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
         await services.notifier.drain()

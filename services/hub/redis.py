@@ -137,6 +137,10 @@ class RedisHub:
                         if channel in self._subscribed:
                             self._subscribed.discard(channel)
                             await self._pubsub.unsubscribe(channel)
+                        if self._local.subscriber_count(account_id) > 0:
+                            # Someone subscribed while we unsubscribed and reused this watch:
+                            # keep it and subscribe again (its confirmation fills the gap).
+                            continue
                         self._watches.pop(account_id, None)
                 return
             except (RedisError, OSError) as exc:

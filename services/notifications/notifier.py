@@ -14,6 +14,7 @@ is FAILED (with the error) until `retry_failed` sends it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
@@ -54,6 +55,8 @@ class Notifier:
         backoff: Backoff | None = None,
         max_in_flight: int = 1000,
         stale_after: timedelta = timedelta(minutes=5),
+        max_age: timedelta = timedelta(days=1),
+        sweep_every: timedelta = timedelta(seconds=30),
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._accounts = accounts
@@ -64,6 +67,9 @@ class Notifier:
         self._stale_after = stale_after
         self._clock = clock
         self._in_flight: set[asyncio.Task[bool]] = set()
+        #: Older notifications are no longer retried automatically: the dead-letter listing.
+        self.max_age_seconds = max_age.total_seconds()
+        self.sweep_every_seconds = sweep_every.total_seconds()
         self._max_in_flight = max_in_flight
         #: Claimed, waiting for a send slot (each is PENDING in the outbox as well).
         self._waiting: deque[Notification] = deque()
@@ -128,6 +134,62 @@ class Notifier:
             if n.status is Status.FAILED
             or (n.status is Status.PENDING and n.updated_at < stale_before)
         ]
+
+    async def sweep_once(self) -> RetryReport:
+        """Send again, automatically, what is due: FAILED notifications whose backoff (doubling
+        with their attempts) has passed, and PENDING ones nobody touched for `stale_after` (a
+        worker died, or a claim was left to the outbox); never one older than `max_age`,
+        which stays in `dead_letters()`. Waits for the sends it starts."""
+        now = self._clock()
+        stale_before = now - self._stale_after
+        due: list[Notification] = []
+        skipped = 0
+        for notification in await self._outbox.open_notifications():
+            if notification.channel not in self._senders or self._is_dead(notification, now):
+                skipped += 1
+                continue
+            if notification.status is Status.FAILED:
+                wait = min(self._backoff.base_seconds * 2 ** min(notification.attempts, 20), 3600)
+                if notification.updated_at + timedelta(seconds=wait) > now:
+                    continue
+            elif notification.updated_at >= stale_before:
+                continue  # being sent, or queued for a slot
+            if await self._outbox.reclaim(notification, stale_before):
+                due.append(replace(notification, status=Status.PENDING))
+        slots = asyncio.Semaphore(self._max_in_flight)
+
+        async def send(notification: Notification) -> bool:
+            async with slots:
+                return await self._deliver(notification)
+
+        outcomes = await asyncio.gather(*(send(n) for n in due))
+        sent = sum(outcomes)
+        return RetryReport(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
+
+    async def dead_letters(self) -> list[Notification]:
+        """Unsent notifications older than the maximum age: no longer retried automatically
+        (`ledger notifications retry` still sends them)."""
+        now = self._clock()
+        return [n for n in await self._outbox.open_notifications() if self._is_dead(n, now)]
+
+    async def run_sweeps(self, stop: asyncio.Event | None = None) -> None:
+        """`sweep_once` every `sweep_every` until cancelled (or `stop` is set)."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                report = await self.sweep_once()
+                if report.sent or report.failed:
+                    log.info(
+                        "notification sweep",
+                        extra={"sent": report.sent, "failed": report.failed},
+                    )
+            except Exception as exc:  # noqa: BLE001 - the sweeper outlives any one failure
+                log.warning("notification sweep failed", extra={"error": repr(exc)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.sweep_every_seconds)
+
+    def _is_dead(self, notification: Notification, now: datetime) -> bool:
+        return (now - notification.created_at).total_seconds() > self.max_age_seconds
 
     async def retry_failed(self) -> RetryReport:
         """Send every failed (or abandoned) notification again, once each."""

@@ -2,5 +2,15 @@
 
 from tests.e2e.conftest import api, uid
 from tests.graph.conftest import gql, schema
+from tests.streams.conftest import redis_server, services, sms_gateway, stream_settings
 
-__all__ = ["api", "gql", "schema", "uid"]
+__all__ = [
+    "api",
+    "gql",
+    "redis_server",
+    "schema",
+    "services",
+    "sms_gateway",
+    "stream_settings",
+    "uid",
+]
