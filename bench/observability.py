@@ -36,13 +36,15 @@ async def workload(run: Run) -> Section:
         ["what", "concurrency", "ops", "throughput", "p50", "p99", "server CPU/op"],
     )
     table = f"w6-{new_id()}"
-    on = await run.ledger_server(table, **API_ONLY, LEDGER_METRICS_ENABLED="true")
-    off = await run.ledger_server(table, **API_ONLY, LEDGER_METRICS_ENABLED="false")
+    on, off = await asyncio.gather(
+        run.ledger_server(table, **API_ONLY, LEDGER_METRICS_ENABLED="true"),
+        run.ledger_server(table, **API_ONLY, LEDGER_METRICS_ENABLED="false"),
+    )
     overheads: list[str] = []
     baseline_cpu = float("inf")
     try:
         async with dynamodb(run.endpoint_url) as client:
-            for concurrency in CONCURRENCY:
+            for concurrency in CONCURRENCY[: run.scale(len(CONCURRENCY), 1)]:
                 count = run.scale(max(400, 16 * concurrency), concurrency)
                 tag = new_id()
                 pairs = [(f"w6-{tag}-{i}-a", f"w6-{tag}-{i}-b") for i in range(concurrency)]
@@ -75,7 +77,7 @@ async def workload(run: Run) -> Section:
     added = sum(parts.values())
     for name, cost in parts.items():
         section.rows.append([f"in-process: {name}", "", "", "", "", "", f"{cost * 1e6:.1f} us"])
-    share = safe_div(added, baseline_cpu)
+    share = added / baseline_cpu if 0 < baseline_cpu < float("inf") else float("nan")
     section.rows.append(
         ["in-process: all, per transfer", "", "", "", "", "", f"{added * 1e6:.1f} us"]
     )
