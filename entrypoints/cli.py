@@ -9,6 +9,7 @@ import typer
 
 from entrypoints import identity_cli, worker_cli
 from entrypoints.logs import configure_logging, warn_unknown_variables
+from services.dynamo.client import aws_credentials_available
 from services.identity.errors import IdentityConfigurationError
 from services.identity.wiring import check_serving
 from services.ledger import Ledger
@@ -79,7 +80,10 @@ def serve(
     if embedded:
         settings = settings.model_copy(update={"embedded": True})
     try:
-        check_serving(settings, embedded=settings.use_embedded())
+        # Where no DynamoDB is configured at all, the startup says so first (and how to ask
+        # for the embedded one); authentication settings matter once there is a table.
+        if settings.use_embedded() or _dynamodb_configured(settings):
+            check_serving(settings, embedded=settings.use_embedded())
     except IdentityConfigurationError as refused:
         typer.echo(f"ledger serve: {refused}", err=True)
         raise typer.Exit(2) from None
@@ -97,6 +101,10 @@ def serve(
         ws="websockets-sansio",
         ws_per_message_deflate=False,
     )
+
+
+def _dynamodb_configured(settings: Settings) -> bool:
+    return bool(settings.endpoint_for("dynamodb")) or aws_credentials_available(settings)
 
 
 app.command("stream-worker")(worker_cli.stream_worker)

@@ -25,10 +25,10 @@ class AuthSettings(BaseSettings):
     auth_issuer: str | None = Field(
         default=None,
         description="OIDC issuer URL (its /.well-known/openid-configuration gives the JWKS); "
-        "None: no JWTs accepted, except the development issuer's in embedded mode.",
+        "unset: no JWTs accepted, except the development issuer's in embedded mode.",
     )
     auth_jwks_url: str | None = Field(
-        default=None, description="JWKS URL; None: the issuer's discovery document's jwks_uri."
+        default=None, description="JWKS URL; unset: the issuer's discovery document's jwks_uri."
     )
     auth_audience: str | None = Field(
         default=None, description="Required `aud` of access tokens (needed with an issuer)."
@@ -80,7 +80,7 @@ class AuthSettings(BaseSettings):
     )
     auth_dev_key_path: Path | None = Field(
         default=None,
-        description="Development issuer's signing key; None: "
+        description="Development issuer's signing key; unset: "
         "$XDG_DATA_HOME/ledger/dev-issuer-key.pem (or ~/.local/share/ledger/...).",
     )
     auth_dev_token_hours: float = Field(

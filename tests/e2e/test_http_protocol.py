@@ -108,7 +108,12 @@ def test_probes(api: Api) -> None:
     assert httpx.get(api.url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(api.url + "/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "dynamodb": "endpoint"}
+    assert ready.json() == {
+        "status": "ok",
+        "dynamodb": "endpoint",
+        "auth": "disabled",
+        "checks": {"dynamodb": "ok"},
+    }
 
 
 def test_websocket_on_the_same_path(api: Api) -> None:

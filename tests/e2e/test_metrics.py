@@ -24,8 +24,9 @@ OPEN = (
     "initialBalance: $b, email: $email}) { userErrors { code } } }"
 )
 MOVE = (
-    "mutation Move($a: ID!, $b: ID!, $amount: Decimal!) { transfer(input: {fromAccountId: $a,"
-    " toAccountId: $b, amount: $amount}) { transfer { id } userErrors { code } } }"
+    "mutation Move($a: ID!, $b: ID!, $amount: Decimal!, $key: String!) { transfer(input: "
+    "{fromAccountId: $a, toAccountId: $b, amount: $amount, idempotencyKey: $key}) "
+    "{ transfer { id } userErrors { code } } }"
 )
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -93,9 +94,9 @@ async def test_metrics_after_a_scripted_workload(dynamodb_endpoint: str, uid: An
             await socket.subscribe_balance("1", alice, after_version=1)
             assert socket.ws.response is not None
             assert socket.ws.response.headers["x-request-id"]  # the handshake's answer has one
-            moved = await asyncio.to_thread(post, MOVE, a=alice, b=bob, amount="2")
+            moved = await asyncio.to_thread(post, MOVE, a=alice, b=bob, amount="2", key="m-1")
             assert moved["data"]["transfer"]["userErrors"] == []
-            refused = await asyncio.to_thread(post, MOVE, a=alice, b=bob, amount="100")
+            refused = await asyncio.to_thread(post, MOVE, a=alice, b=bob, amount="100", key="m-2")
             assert refused["data"]["transfer"]["userErrors"] == [{"code": "INSUFFICIENT_FUNDS"}]
             invalid = await asyncio.to_thread(api.post, "{ nope")
             assert invalid.status_code == 200

@@ -54,7 +54,7 @@ async def test_one_trace_from_the_transfer_to_the_websocket_delivery(
         async with GraphQLSocket.open(url, TRANSPORT_WS) as socket:
             await socket.subscribe_balance("1", bob, after_version=0)
             response = await asyncio.to_thread(
-                api.post, MOVE, {"a": alice, "b": bob, "amount": "2"}
+                api.post, MOVE, {"a": alice, "b": bob, "amount": "2", "key": "t-1"}
             )
             assert response.json()["data"]["transfer"]["userErrors"] == []
             [change] = await socket.changes("1", 1)

@@ -70,9 +70,19 @@ def test_serve_embedded_reports_its_mode(tmp_path: Path) -> None:
     with ledger_serve(tmp_path, "--embedded") as (url, log_path):
         ready = httpx.get(url + "/readyz", timeout=5)
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ok", "dynamodb": "embedded"}
+        assert ready.json() == {
+            "status": "ok",
+            "dynamodb": "embedded",
+            "auth": "development",
+            "checks": {"dynamodb": "ok", "stream_worker": "running"},
+        }
     assert '"dynamodb": "embedded"' in log_path.read_text()
 
 
 def test_readyz_reports_a_configured_endpoint(api: Api) -> None:
-    assert httpx.get(api.url + "/readyz").json() == {"status": "ok", "dynamodb": "endpoint"}
+    assert httpx.get(api.url + "/readyz").json() == {
+        "status": "ok",
+        "dynamodb": "endpoint",
+        "auth": "disabled",
+        "checks": {"dynamodb": "ok"},
+    }
