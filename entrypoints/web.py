@@ -14,7 +14,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Route
 
 from services.settings import Settings
@@ -24,7 +30,9 @@ APP_PATH = "/app"
 WEBAPP_DIR = Path(__file__).parent / "webapp"
 #: Hashed file names never change content: cache them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
-NOT_BUILT = "The web app is not built: run `make install` (or `cd web && npm ci && npm run build`).\n"
+NOT_BUILT = (
+    "The web app is not built: run `make install` (or `cd web && npm ci && npm run build`).\n"
+)
 
 
 @dataclass(frozen=True)
