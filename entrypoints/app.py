@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL on /graphql (HTTP and websocket), probes, GraphiQL assets."""
+"""The ASGI application: GraphQL on /graphql (HTTP and websocket), probes, GraphiQL assets,
+the web app at /app/."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
+from entrypoints.web import web_routes
 from resolvers.schema import build_schema
 from services.bootstrap import Services, bootstrap, stream_worker_running
 from services.settings import Settings
@@ -89,6 +91,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static"),
+            *web_routes(settings),
         ],
         lifespan=lifespan,
     )
