@@ -27,6 +27,8 @@ export function createApi(session: SessionStore): Api {
   const http = new Client({
     url: "/graphql",
     requestPolicy: "cache-and-network",
+    // POST always: the token travels in a header either way, but query strings end up in logs.
+    preferGetMethod: false,
     fetchOptions: (): RequestInit => {
       const token = session.token();
       const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};

@@ -10,13 +10,11 @@ export function BalanceChart({ balances, currency }: { balances: readonly string
   const { points, lowest, highest } = chartGeometry(balances, WIDTH, HEIGHT);
   const low = formatMoney(balances[lowest], currency);
   const high = formatMoney(balances[highest], currency);
-  const last = points[points.length - 1];
   const summary = `Balance over the last ${balances.length} changes, from ${formatMoney(balances[0], currency)} to ${formatMoney(balances[balances.length - 1], currency)}; lowest ${low}, highest ${high}.`;
   return (
     <figure className="chart">
       <svg viewBox={`-4 -8 ${WIDTH + 8} ${HEIGHT + 16}`} role="img" aria-label={summary} preserveAspectRatio="none">
         <path className="chart__line" d={svgPath(points)} vectorEffect="non-scaling-stroke" />
-        <circle className="chart__last" cx={last.x} cy={last.y} r="4" />
       </svg>
       <figcaption className="chart__caption">
         <span>Low {low}</span>

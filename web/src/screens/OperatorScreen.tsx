@@ -50,10 +50,10 @@ function LookupForm() {
   );
 }
 
-const CREATE_FIELDS = ["id", "ownerId", "currency"] as const;
+const CREATE_FIELDS = ["id", "ownerId", "currency", "initialBalance"] as const;
 
 function CreateAccountForm() {
-  const [values, setValues] = useState({ id: "", ownerId: "", currency: "USD" });
+  const [values, setValues] = useState({ id: "", ownerId: "", currency: "USD", initialBalance: "" });
   const [errors, setErrors] = useState<FormErrors>({ fields: {}, form: [] });
   const [created, setCreated] = useState<string | null>(null);
   const [{ fetching }, create] = useMutation(CreateAccountMutation);
@@ -69,6 +69,7 @@ function CreateAccountForm() {
         id: values.id.trim(),
         ownerId: values.ownerId.trim() || null,
         currency: values.currency.trim().toUpperCase() || null,
+        initialBalance: values.initialBalance.trim() || "0",
       },
     });
     busy.current = false;
@@ -91,6 +92,9 @@ function CreateAccountForm() {
       <Field id="create-currency" label="Currency" name="currency" autoComplete="off" maxLength={3}
         hint="ISO 4217 code, such as USD, EUR or JPY." value={values.currency} onChange={set("currency")}
         error={errors.fields.currency} />
+      <Field id="create-opening" label="Opening balance (optional)" name="initialBalance" inputMode="decimal"
+        autoComplete="off" hint="For a settlement account that funds others." value={values.initialBalance}
+        onChange={set("initialBalance")} error={errors.fields.initialBalance} />
       <button type="submit" className="button" disabled={fetching}>
         Open account
       </button>
