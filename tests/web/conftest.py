@@ -127,7 +127,12 @@ def ledger_command() -> list[str]:
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
-    """`ledger serve --demo` as a user starts it, one per test module."""
+    """`ledger serve --demo` as a user starts it, one per test module; or the running
+    service at LEDGER_WEB_TEST_URL (which must have the demo data and development sign-in)."""
+    external = os.environ.get("LEDGER_WEB_TEST_URL")
+    if external:
+        yield Ledger(external.rstrip("/"))
+        return
     home = tmp_path_factory.mktemp("serve")
     port = free_port()
     log_path = home / "serve.log"

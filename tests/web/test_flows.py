@@ -156,7 +156,7 @@ def test_a_holder_cannot_see_another_holders_account(ledger: Ledger, open_tab: O
     page = sign_in(tab, ledger, "alice", path="/app/accounts/bob")
     expect(page.get_by_test_id("not-found")).to_be_visible()
     expect(page.get_by_test_id("account-balance")).to_have_count(0)
-    page.get_by_role("link", name="My accounts").click()
+    page.get_by_role("link", name="My accounts", exact=True).click()
     expect(page.get_by_test_id("balance-alice")).to_be_visible()
     shown = page.locator("[data-account-id]").evaluate_all("e => e.map(a => a.dataset.accountId)")
     assert "bob" not in shown

@@ -17,9 +17,9 @@ export function AccountCard({ id, balance, currency }: AccountCardProps) {
       <h2 className="account-card__name">
         <Link href={paths.account(id)}>{id}</Link>
       </h2>
-      <p className="account-card__balance" data-testid={`balance-${id}`}>
+      <p className="account-card__balance">
         <span className="visually-hidden">Balance </span>
-        <Money amount={current} currency={currency} />
+        <Money amount={current} currency={currency} testId={`balance-${id}`} />
       </p>
       <p className="account-card__actions">
         <Link className="button button--quiet" href={paths.send(id)}>

@@ -1,9 +1,9 @@
 import { formatMoney } from "../lib/money";
 
 /** An exact amount in its currency; `signed` shows + for credits. */
-export function Money({ amount, currency, signed = false }: { amount: string; currency: string; signed?: boolean }) {
+export function Money({ amount, currency, signed = false, testId }: { amount: string; currency: string; signed?: boolean; testId?: string }) {
   return (
-    <span className="money" data-amount={amount}>
+    <span className="money" data-amount={amount} data-testid={testId}>
       {formatMoney(amount, currency, { signed })}
     </span>
   );

@@ -49,8 +49,8 @@ export function AccountScreen({ id }: { id: string }) {
       </div>
       <section className="card balance-panel" aria-label="Balance">
         <p className="balance-panel__label">Balance</p>
-        <p className="balance-panel__amount" data-testid="account-balance">
-          <Money amount={balance} currency={account.currency} />
+        <p className="balance-panel__amount">
+          <Money amount={balance} currency={account.currency} testId="account-balance" />
         </p>
         <p className="balance-panel__meta">
           {account.currency}
