@@ -194,3 +194,22 @@ def test_an_operator_opens_funds_and_looks_up_accounts(ledger: Ledger, open_tab:
 
     owner = sign_in(open_tab("phone"), ledger, f"dana-{tag}")
     expect(owner.get_by_test_id(f"balance-savings-{tag}")).to_have_text("$50.00")
+
+
+def test_a_refused_token_on_the_websocket_asks_to_sign_in_again(
+    ledger: Ledger, open_tab: OpenTab
+) -> None:
+    tab = open_tab()
+    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+    tab.page.route_web_socket(
+        re.compile(r"/graphql$"), lambda ws: sockets.append((ws, ws.connect_to_server()))
+    )
+    page = sign_in(tab, ledger, "alice", path="/app/accounts/alice")
+    expect_live(page)
+    for page_side, server_side in sockets:
+        page_side.close(code=4403, reason="Forbidden")  # what the API does with a bad token
+        server_side.close()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Ledger")
+    expect(page.get_by_role("alert")).to_contain_text("Sign in again")
+    time.sleep(1.5)
+    assert len(sockets) == 1, "the app retried a refused token"
