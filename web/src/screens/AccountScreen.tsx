@@ -28,8 +28,15 @@ export function AccountScreen({ id }: { id: string }) {
     [entries],
   );
 
-  if (fetching && !data) return <p>Loading {id}…</p>;
-  if (error && !data) return <p role="alert">This account could not be loaded. Try again in a moment.</p>;
+  if (!data) {
+    return (
+      <>
+        <PageHeading>Account {id}</PageHeading>
+        {fetching && <p>Loading…</p>}
+        {error && <p role="alert">This account could not be loaded. Try again in a moment.</p>}
+      </>
+    );
+  }
   const account = data?.account;
   if (!account) {
     return (
