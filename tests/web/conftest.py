@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -125,21 +126,15 @@ def ledger_command() -> list[str]:
     return [sys.executable, "-c", "from entrypoints.cli import app; app(prog_name='ledger')"]
 
 
-@pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
-    """`ledger serve --demo` as a user starts it, one per test module; or the running
-    service at LEDGER_WEB_TEST_URL (which must have the demo data and development sign-in)."""
-    external = os.environ.get("LEDGER_WEB_TEST_URL")
-    if external:
-        yield Ledger(external.rstrip("/"))
-        return
-    home = tmp_path_factory.mktemp("serve")
+@contextmanager
+def ledger_serve(home: Path, **env: str) -> Iterator[str]:
+    """`ledger serve --demo` as a user starts it (plus `env`), until ready; yields its URL."""
     port = free_port()
     log_path = home / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*ledger_command(), "serve", "--port", str(port), "--demo"],
-            env=unconfigured_environment(home),
+            env={**unconfigured_environment(home), **env},
             cwd=home,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -158,6 +153,25 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
             time.sleep(0.1)
         page = httpx.get(url + "/app/", timeout=10)
         assert page.status_code == 200, f"the web app is not built (make web): {page.text}"
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    """`ledger serve --demo` in embedded mode (development sign-in), one per test module; or
+    the running service at LEDGER_WEB_TEST_URL (with the demo data and development sign-in)."""
+    external = os.environ.get("LEDGER_WEB_TEST_URL")
+    if external:
+        yield Ledger(external.rstrip("/"))
+        return
+    with ledger_serve(tmp_path_factory.mktemp("serve")) as url:
         probe = httpx.post(
             url + "/auth/dev-token", json={"subject": "probe", "operator": False}, timeout=10
         )
@@ -166,13 +180,6 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
                 "waiting on the backend: POST /auth/dev-token answers 404 (identity not wired)"
             )
         yield Ledger(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
