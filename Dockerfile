@@ -17,7 +17,8 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies and code in one layer: the package is installed (not editable) from a clean
-# copy of only what it is built from, pinned by the same constraints as development.
+# copy of only what it is built from, pinned by the same constraints as development. The
+# embedded DynamoDB endpoint (a development tool) is neither copied nor installed.
 COPY pyproject.toml constraints.txt README.md ./
 COPY services ./services
 COPY graph ./graph

@@ -14,13 +14,13 @@ WEB_SOURCES := $(shell find web/src -type f -not -path 'web/src/gql/*' 2>/dev/nu
 	web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json schema.graphql \
 	$(wildcard web/schema.pending.graphql)
 
-.PHONY: run demo test lint deploy-lint typecheck unit schema settings-doc bench bench-smoke clean web web-test
+.PHONY: install run demo test lint deploy-lint typecheck schema settings-doc bench bench-smoke clean web web-test
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating virtualenv in $(VENV) and installing the project (first run takes about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --progress-bar off -c constraints.txt -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --progress-bar off -c constraints.txt -e '.[dev,embedded]'
 	@touch $(STAMP)
 
 $(WEB_DEPS): web/package.json web/package-lock.json
@@ -48,6 +48,8 @@ lint: $(STAMP) deploy-lint
 	@echo "==> ruff"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@echo "==> import-linter (the dependency rule between the layers, see ARCHITECTURE.md)"
+	@$(BIN)/lint-imports --no-cache
 
 # The deployment artefacts: cfn-lint on the SAM template and on its SAM expansion (zero findings),
 # and promtool on the alerting rules where Debian's `prometheus` package provides it.

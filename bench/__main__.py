@@ -18,7 +18,7 @@ import uvloop
 
 from bench.context import Run
 from bench.report import Section, markdown, terminal
-from services.embedded_dynamodb import EmbeddedDynamoDB
+from embedded_dynamodb import EmbeddedDynamoDB
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = Path(__file__).with_name("notes.md")

@@ -12,7 +12,7 @@ from bench.http import Connection
 from bench.procs import Server
 from bench.report import Section, Target
 from bench.stats import percentile, safe_div
-from services.ledger.service import new_id
+from services.ledger.ids import new_id
 
 ACCOUNTS = "query Accounts($ids: [ID!]!) { accounts(ids: $ids) { id balance currency } }"
 MISSING = "query Missing($ids: [ID!]!) { missingAccounts(ids: $ids) }"

@@ -29,7 +29,7 @@ from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 from services import Page
-from services.model import Account, Direction, Entry, Transfer
+from services.domain.model import Account, Direction, Entry, Transfer
 from services.settings import Settings
 
 MAX_COST = 5000

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import aioboto3
 from aiobotocore.config import AioConfig
 
+from services.domain.model import Account, Direction, Entry
 from services.dynamo import items as codec
 from services.dynamo.table import STREAM, TABLE_SHAPE
-from services.model import Account, Direction, Entry
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient

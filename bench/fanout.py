@@ -19,7 +19,7 @@ from bench.procs import Server
 from bench.report import Section, Target
 from bench.stats import ms, percentile, ratio, safe_div
 from bench.transfers import TRANSFER, transfer_variables
-from services.ledger.service import new_id
+from services.ledger.ids import new_id
 
 SUBSCRIPTION = (
     "subscription Watch($accountId: ID!) { balanceChanged(accountId: $accountId) "

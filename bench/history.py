@@ -11,7 +11,7 @@ from bench.data import create_table, dynamodb, put_history
 from bench.http import Connection
 from bench.report import Section, Target
 from bench.stats import ms, percentile, ratio, safe_div
-from services.ledger.service import new_id
+from services.ledger.ids import new_id
 
 HISTORY = (
     "query History($id: ID!, $first: Int!, $after: String) { account(id: $id) { "

@@ -11,7 +11,7 @@ from bench.procs import Server
 from bench.report import Section, Target
 from bench.stats import ms, percentile, ratio, safe_div
 from bench.transfers import Measured, drive
-from services.ledger.service import new_id
+from services.ledger.ids import new_id
 
 CONCURRENCY = 64
 TARGET = 0.5

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from services.domain.model import Account, Direction, Entry, Transfer
 from services.integrity.chain import Digest, LinkedEntry, advance, entry_hash, genesis, link
 from services.integrity.problems import VerificationSummary
 from services.integrity.verify import AccountHead, verify_entries
 from services.ledger.planning import plan_transfer
-from services.model import Account, Direction, Entry, Transfer
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 

@@ -18,12 +18,12 @@ from decimal import Decimal
 import uvloop
 
 from bench.data import account, dynamodb, put_accounts
+from services.domain.model import Account, Transfer
 from services.dynamo.batch import BatchReader
 from services.dynamo.store import DynamoLedgerStore, request_token
+from services.ledger.ids import new_id, utc_now
 from services.ledger.planning import fingerprint, plan_transfer
-from services.ledger.retry import Backoff
-from services.ledger.service import new_id, utc_now
-from services.model import Account, Transfer
+from services.retry import Backoff
 
 AMOUNT = Decimal("0.01")
 

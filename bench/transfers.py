@@ -15,7 +15,7 @@ from bench.http import Connection, Pool
 from bench.procs import Server, start_server
 from bench.report import Section, Target
 from bench.stats import ms, percentile, ratio, safe_div
-from services.ledger.service import new_id
+from services.ledger.ids import new_id
 
 TRANSFER = (
     "mutation Transfer($input: TransferInput!) { transfer(input: $input) "

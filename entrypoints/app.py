@@ -17,10 +17,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.web import web_routes
 from resolvers.schema import build_schema
-from services.bootstrap import Services, bootstrap, stream_worker_running
+from services.bootstrap import (
+    ApiServices,
+    Services,
+    bootstrap,
+    bootstrap_api,
+    stream_worker_running,
+)
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +44,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Ready: DynamoDB and the ledger table answer."""
-    services: Services = request.app.state.services
+    services: ApiServices = request.app.state.services
     try:
         await asyncio.wait_for(services.ledger.ping(), READY_TIMEOUT_SECONDS)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; details go to the log
@@ -47,10 +54,11 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def create_app(
-    settings: Settings | None = None, *, services: Services | None = None, demo: bool = False
+    settings: Settings | None = None, *, services: ApiServices | None = None, demo: bool = False
 ) -> Starlette:
-    """The app. Its lifespan wires the services with `bootstrap(settings)` unless `services`
-    is given (tests); `demo` loads the demo accounts and transfers at startup."""
+    """The app. Its lifespan wires the services unless `services` is given (tests): with the
+    stream worker in this process when `settings.runs_stream_worker_in_serve()`, else for an
+    API replica only. `demo` loads the demo accounts and transfers at startup."""
     if settings is None:
         settings = services.settings if services is not None else Settings()
 
@@ -59,11 +67,22 @@ def create_app(
         async with AsyncExitStack() as stack:
             wired = services
             if wired is None:
-                wired = await stack.enter_async_context(bootstrap(settings))
+                # No DynamoDB configured: the embedded endpoint, started here for this process.
+                embedded = settings.use_embedded()
+                target = settings
+                if embedded:
+                    target = await stack.enter_async_context(embedded_dynamodb(settings))
+                if settings.runs_stream_worker_in_serve():
+                    wired = await stack.enter_async_context(bootstrap(target, embedded=embedded))
+                else:
+                    wired = await stack.enter_async_context(
+                        bootstrap_api(target, embedded=embedded)
+                    )
             await _start(app, wired, demo=demo)
-            # Publishes committed changes to this process's subscribers (and notifies) when
-            # `serve_stream_worker` is on; stopped, and its started sends finished, on exit.
-            await stack.enter_async_context(stream_worker_running(wired))
+            if isinstance(wired, Services):
+                # Publishes committed changes to this process's subscribers (and notifies)
+                # when `serve_stream_worker` is on; stopped, its started sends finished, on exit.
+                await stack.enter_async_context(stream_worker_running(wired))
             yield
 
     graphql = LedgerGraphQL(
@@ -100,7 +119,7 @@ def create_app(
     return app
 
 
-async def _start(app: Starlette, services: Services, *, demo: bool) -> None:
+async def _start(app: Starlette, services: ApiServices, *, demo: bool) -> None:
     if demo:
         from services.demo import load_demo
 

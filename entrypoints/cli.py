@@ -43,7 +43,7 @@ def embedded_dynamodb(
     port: int = typer.Option(8001, help="Port to listen on (0 picks a free one)."),
 ) -> None:
     """Run the embedded in-memory DynamoDB endpoint in the foreground."""
-    from services.embedded_dynamodb import EmbeddedDynamoDB
+    from embedded_dynamodb import EmbeddedDynamoDB
 
     with EmbeddedDynamoDB(host=host, port=port) as url:
         typer.echo(f"embedded DynamoDB endpoint at {url} (in memory; Ctrl-C stops it)")

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from strawberry.http import GraphQLRequestData
     from strawberry.schema import BaseSchema
 
-    from services.bootstrap import Services
+    from services.bootstrap import ApiServices
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -131,7 +131,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
         )
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        services: Services = request.app.state.services
+        services: ApiServices = request.app.state.services
         return Context.for_request(
             services.ledger,
             max_page_size=services.settings.graphql_max_page_size,

@@ -18,21 +18,19 @@ from concurrent.futures import Future
 from contextlib import AsyncExitStack
 from typing import Any
 
-from services.bootstrap import Services, bootstrap
+from services.bootstrap import StreamServices, bootstrap_stream_handlers
 from services.settings import Settings
-from services.streams.processor import StreamProcessor
 
 log = logging.getLogger(__name__)
 
 
 async def process_lambda_event(
-    event: Mapping[str, Any], processor: StreamProcessor, services: Services | None = None
+    event: Mapping[str, Any], services: StreamServices
 ) -> dict[str, list[dict[str, str]]]:
     """Process a Lambda DynamoDB-stream event; the Lambda partial batch response."""
     records = list(event.get("Records") or [])
-    result = await processor.process_records(records)
-    if services is not None and services.notifier is not None:
-        await services.notifier.drain()  # the container may freeze once we return
+    result = await services.processor.process_records(records)
+    await services.notifier.drain()  # the container may freeze once we return
     if result.failed:
         log.warning(
             "stream batch had failures",
@@ -49,17 +47,17 @@ class _Container:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stack: AsyncExitStack | None = None
-        self.services: Services | None = None
+        self.services: StreamServices | None = None
 
     def run(self, coroutine: Any) -> Any:
         loop = self._ensure_loop()
         future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, loop)
         return future.result()
 
-    async def ensure_services(self) -> Services:
+    async def ensure_services(self) -> StreamServices:
         if self.services is None:
             stack = AsyncExitStack()
-            self.services = await stack.enter_async_context(bootstrap(Settings()))
+            self.services = await stack.enter_async_context(bootstrap_stream_handlers(Settings()))
             self._stack = stack
         return self.services
 
@@ -95,9 +93,7 @@ def handle_dynamodb_stream(event: Mapping[str, Any], context: object) -> dict[st
     """Lambda handler: the original's HandleDynamoDBStream, reporting partial failures."""
 
     async def handle() -> dict[str, Any]:
-        services = await _container.ensure_services()
-        assert services.processor is not None
-        return await process_lambda_event(event, services.processor, services)
+        return await process_lambda_event(event, await _container.ensure_services())
 
     result: dict[str, Any] = _container.run(handle())
     return result

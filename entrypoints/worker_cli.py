@@ -9,7 +9,7 @@ import signal
 
 import typer
 
-from services.bootstrap import bootstrap
+from services.bootstrap import bootstrap_worker
 from services.settings import Settings
 
 notifications_app = typer.Typer(
@@ -44,9 +44,8 @@ def stream_worker(
     settings = _services_settings()
 
     async def run() -> int:
-        async with bootstrap(settings) as services:
+        async with bootstrap_worker(settings) as services:
             worker = services.stream_worker
-            assert worker is not None
             if once:
                 return await worker.catch_up()
             stop = asyncio.Event()
@@ -70,8 +69,7 @@ def failed(
     settings = _services_settings()
 
     async def run() -> list[dict[str, object]]:
-        async with bootstrap(settings) as services:
-            assert services.notifier is not None
+        async with bootstrap_worker(settings) as services:
             return [
                 {
                     "entry_id": n.entry_id,
@@ -106,8 +104,7 @@ def retry() -> None:
     settings = _services_settings()
 
     async def run() -> tuple[int, int, int]:
-        async with bootstrap(settings) as services:
-            assert services.notifier is not None
+        async with bootstrap_worker(settings) as services:
             report = await services.notifier.retry_failed()
             return report.sent, report.failed, report.skipped
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import strawberry
 from graphql import GraphQLError
 
-from services import errors as domain
+from services.domain import errors as domain
 
 # The domain's codes, exposed as they are: one list, so the API can never drift from the core.
 strawberry.enum(

@@ -9,8 +9,9 @@ from decimal import Decimal
 import strawberry
 from graphql import GraphQLError
 
-from graph.types import LedgerEntry, currency_places
-from services.events.model import BalanceChanged
+from graph.types import LedgerEntry
+from services.domain.events import BalanceChanged
+from services.domain.money import currency_places
 
 #: `extensions.code` of the error that ends a subscription the server closed (a subscriber
 #: too slow to keep up, or a server shutting down). `extensions.afterVersion` says where to

@@ -11,7 +11,7 @@ from strawberry.extensions import MaskErrors
 from ulid import ULID
 
 from graph.scalars import ScalarInputError
-from services.errors import LedgerError
+from services.domain.errors import LedgerError
 
 log = logging.getLogger("graph.errors")
 

@@ -14,16 +14,11 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import request_error
-from services import Direction, InvalidInput, LedgerError, Page, model
-from services.ledger.cursor import encode_cursor
-from services.money import format_amount
+from services import Direction, InvalidInput, LedgerError, Page
+from services.domain import model
+from services.domain.money import currency_places
 
 DEFAULT_PAGE_SIZE = 20
-
-
-def currency_places(amount: Decimal, currency: str) -> Decimal:
-    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`)."""
-    return Decimal(format_amount(amount, currency))
 
 
 async def account_transactions(
@@ -37,7 +32,7 @@ async def account_transactions(
         page = await info.context.ledger.get_transactions(str(root.id), first, after)
     except LedgerError as error:
         raise request_error(error, {"limit": "first", "after": "after"}) from error
-    return LedgerEntryConnection.from_page(str(root.id), page, after=after)
+    return LedgerEntryConnection.from_page(page, after=after)
 
 
 async def entry_transfer(root: LedgerEntry, info: Info) -> Transfer | None:
@@ -169,13 +164,10 @@ class LedgerEntryConnection:
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, account_id: str, page: Page, *, after: str | None) -> LedgerEntryConnection:
+    def from_page(cls, page: Page, *, after: str | None) -> LedgerEntryConnection:
         edges = [
-            LedgerEntryEdge(
-                cursor=encode_cursor(account_id, entry.version),
-                node=LedgerEntry.from_domain(entry),
-            )
-            for entry in page.entries
+            LedgerEntryEdge(cursor=cursor, node=LedgerEntry.from_domain(entry))
+            for entry, cursor in zip(page.entries, page.cursors, strict=True)
         ]
         return cls(
             edges=edges,

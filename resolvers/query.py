@@ -29,7 +29,7 @@ async def accounts(info: Info, ids: list[strawberry.ID]) -> list[Account | None]
 
 
 async def missing_accounts(info: Info, ids: list[strawberry.ID]) -> list[strawberry.ID]:
-    missing = await info.context.ledger.check_users_exist(check_ids(info, ids))
+    missing = await info.context.ledger.missing_account_ids(check_ids(info, ids))
     return [strawberry.ID(i) for i in missing]
 
 

@@ -10,12 +10,11 @@ from graphql import GraphQLError
 from graph.context import Context, Info
 from graph.errors import request_error
 from graph.live import BalanceChange, subscription_closed
-from services import InvalidInput, LedgerError
-from services.events.model import BalanceChanged
-from services.hub import SubscriptionClosed
+from services import LedgerError
+from services.hub import BalanceStream, SubscriptionClosed
 
 #: The service's argument names -> the field's argument names.
-ARGUMENTS = {"account_id": "accountId", "afterVersion": "afterVersion"}
+ARGUMENTS = {"account_id": "accountId", "after_version": "afterVersion"}
 
 
 async def balance_changed(
@@ -29,22 +28,19 @@ async def balance_changed(
     if feed is None:
         raise GraphQLError("live balances are not served here")
     try:
-        if after_version is not None and after_version < 0:
-            raise InvalidInput("afterVersion must be 0 or more", field="afterVersion")
-        account = await info.context.ledger.get_account(str(account_id))
+        # Without afterVersion: after the version it reads, so nothing between that read and
+        # the hub's subscription is missed, and a closed subscription knows where to resume.
+        stream = await feed.open(str(account_id), after_version)
     except LedgerError as error:
         raise request_error(error, ARGUMENTS) from error
-    # Without afterVersion: after the version just read, so nothing between this read and
-    # the feed's own is missed, and a closed subscription knows where its client resumes.
-    start = account.version if after_version is None else after_version
-    return _changes(info.context, feed.subscribe_balance(account.id, start), start)
+    return _changes(info.context, stream, stream.start)
 
 
 async def _changes(
-    context: Context, events: AsyncIterator[BalanceChanged], last: int
+    context: Context, stream: BalanceStream, last: int
 ) -> AsyncGenerator[BalanceChange, None]:
     try:
-        async for event in events:
+        async for event in stream.changes:
             last = event.version
             # The operation's loaders live as long as the subscription: forget what the last
             # event's fields read, or `entry.transfer.fromAccount.balance` would stay stale.
@@ -56,8 +52,7 @@ async def _changes(
     except LedgerError as error:
         raise request_error(error, ARGUMENTS) from error
     finally:
-        if isinstance(events, AsyncGenerator):
-            await events.aclose()  # the feed closes its hub subscription
+        await stream.aclose()  # closes its hub subscription
 
 
 @strawberry.type

@@ -1,6 +1,6 @@
 """The ledger's domain, application services and AWS adapters. Knows nothing of GraphQL."""
 
-from services.errors import (
+from services.domain.errors import (
     AccountExists,
     AccountNotFound,
     CurrencyMismatch,
@@ -13,9 +13,9 @@ from services.errors import (
     LedgerUnavailable,
     SameAccount,
 )
+from services.domain.model import Account, Direction, Entry, Page, Transfer
+from services.domain.money import MAX_AMOUNT
 from services.ledger import MAX_PAGE_SIZE, Ledger
-from services.model import Account, Direction, Entry, Page, Transfer
-from services.money import MAX_AMOUNT
 from services.settings import Settings
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from services.errors import AccountExists
+from services.domain.errors import AccountExists
 from services.ledger import Ledger
 
 log = logging.getLogger(__name__)

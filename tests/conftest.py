@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from services.embedded_dynamodb import EmbeddedDynamoDB, reset
+from embedded_dynamodb import EmbeddedDynamoDB, reset
 from services.ledger import Ledger
 from services.settings import Settings
 

@@ -9,7 +9,7 @@ from typing import Any
 import aioboto3
 from aiobotocore.config import AioConfig
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 from services.settings import Settings
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from services.errors import LedgerUnavailable
-from services.ledger.retry import Backoff
+from services.domain.errors import LedgerUnavailable
+from services.retry import Backoff
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from services.domain.model import Account, Direction, Entry, Transfer
 from services.ledger.ports import IdempotencyRecord
-from services.model import Account, Direction, Entry, Transfer
 
 Item = dict[str, Any]
 Key = dict[str, dict[str, str]]

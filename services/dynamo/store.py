@@ -16,10 +16,11 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from services.domain.errors import AccountExists
+from services.domain.model import Account, Entry, Transfer
 from services.dynamo import items as codec
 from services.dynamo.batch import BatchReader
 from services.dynamo.table import ensure_table
-from services.errors import AccountExists
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import (
     IdempotencyKeyTaken,
@@ -29,7 +30,6 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
-from services.model import Account, Entry, Transfer
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -130,7 +130,7 @@ class DynamoLedgerStore:
     async def commit_transfer(self, plan: TransferPlan) -> None:
         """Write the whole transfer in one TransactWriteItems, or nothing.
 
-        Raises VersionConflict (an account moved on: retry with the fresh state),
+        Raises VersionConflict (an account moved on: retry with the current state),
         IdempotencyKeyTaken, TransferAlreadyCommitted (an earlier attempt of this transfer
         committed) and TransientStoreError (safe to resend the same plan).
         """
@@ -152,10 +152,10 @@ class DynamoLedgerStore:
         writes: list[dict[str, Any]] = [
             {
                 "Update": self._move_balance(
-                    plan.source_before, plan.debit, covers=plan.debit.amount
+                    plan.source_before, plan.debit, must_cover=plan.debit.amount
                 )
             },
-            {"Update": self._move_balance(plan.destination_before, plan.credit, covers=None)},
+            {"Update": self._move_balance(plan.destination_before, plan.credit, must_cover=None)},
             {"Put": self._put_new(codec.entry_item(plan.debit))},
             {"Put": self._put_new(codec.entry_item(plan.credit))},
             {"Put": self._put_new(codec.transfer_item(plan.transfer))},
@@ -173,19 +173,19 @@ class DynamoLedgerStore:
         return writes
 
     def _move_balance(
-        self, before: Account, entry: Entry, covers: Decimal | None
+        self, before: Account, entry: Entry, must_cover: Decimal | None
     ) -> dict[str, Any]:
         """Set the balance after `entry`, only if the account is still at the version we read
-        (and, for a debit, still covers the amount)."""
+        (and, for a debit, still covers `must_cover`)."""
         condition = "#version = :expected"
         values = {
             ":expected": codec.number(before.version),
             ":balance": codec.number(entry.balance_after),
             ":version": codec.number(entry.version),
         }
-        if covers is not None:
+        if must_cover is not None:
             condition += " AND #balance >= :amount"
-            values[":amount"] = codec.number(covers)
+            values[":amount"] = codec.number(must_cover)
         return {
             "TableName": self._table,
             "Key": codec.account_key(before.id),
@@ -247,16 +247,16 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: TransferPlan) -
     if len(codes) > _IDEMPOTENCY and codes[_IDEMPOTENCY] == "ConditionalCheckFailed":
         item = reasons[_IDEMPOTENCY].get("Item")
         raise IdempotencyKeyTaken(codec.idempotency_from_item(item) if item else None)
-    fresh: dict[str, Account | None] = {}
+    current: dict[str, Account | None] = {}
     for position, before in (
         (_SOURCE, plan.source_before),
         (_DESTINATION, plan.destination_before),
     ):
         if codes[position] == "ConditionalCheckFailed":
             item = reasons[position].get("Item")
-            fresh[before.id] = codec.account_from_item(item) if item else None
-    if fresh:
-        raise VersionConflict(fresh)
+            current[before.id] = codec.account_from_item(item) if item else None
+    if current:
+        raise VersionConflict(current)
     raise RuntimeError(f"transfer {plan.transfer.id} cancelled for an unexpected reason: {codes}")
 
 

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.errors import InvalidInput, SameAccount
+from services.domain.errors import InvalidInput, SameAccount
+from services.domain.money import validate_currency
 from services.fx.quotes import Quote
-from services.money import validate_currency
 
 LIQUIDITY_PREFIX = "fx:"
 

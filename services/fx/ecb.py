@@ -19,9 +19,9 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from services.domain.money import CURRENCY_EXPONENTS
 from services.fx.errors import RatesStale, RatesUnavailable
 from services.fx.rates import RateTable
-from services.money import CURRENCY_EXPONENTS
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from services.errors import LedgerError
+from services.domain.errors import LedgerError
 
 
 class FxErrorCode(StrEnum):

@@ -32,11 +32,11 @@ from decimal import (
 )
 from enum import StrEnum
 
-from services.errors import InvalidAmount, InvalidInput
+from services.domain.errors import InvalidAmount, InvalidInput
+from services.domain.money import MAX_AMOUNT, check_amount, currency_exponent, in_currency
+from services.domain.money import validate_currency as _validate_currency_code
 from services.fx.errors import QuoteExpired, QuoteMismatch, QuoteUsed
 from services.fx.rates import RateTable
-from services.money import MAX_AMOUNT, check_amount, currency_exponent, in_currency
-from services.money import validate_currency as _validate_currency_code
 
 #: Significant digits of a quoted (client) rate.
 CLIENT_RATE_DIGITS = 10

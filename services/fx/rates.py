@@ -13,9 +13,9 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from types import MappingProxyType
 from typing import Protocol
 
-from services.errors import LedgerError
+from services.domain.errors import LedgerError
+from services.domain.money import to_decimal, validate_currency
 from services.fx.errors import RateNotFound
-from services.money import to_decimal, validate_currency
 
 #: Significant digits of a cross rate: decimal128's, far beyond any quoted rate's.
 RATE_PRECISION = 34

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 
-from services.money import format_amount
+from services.domain.money import format_amount
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,41 @@
 """BalanceFeed: one account's balance changes, resumable, with no gap and no duplicate.
 
-`subscribe_balance(account_id, after_version)` subscribes to the hub first (buffering), then
-replays the committed entries after `after_version` from the table, then continues live,
-dropping live events the replay already gave. A gap in live versions (a lost message) is
+`open(account_id, after_version)` checks its arguments, reads the account and subscribes to
+the hub (buffering) before it returns; the stream's changes then replay the committed entries
+after the start version from the table, then continue live, dropping live events the replay
+already gave. A gap in live versions (a lost message) is
 filled from the table, so the subscriber sees every version exactly once, in order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 
-from services.errors import InvalidInput
-from services.events.model import BalanceChanged
+from services.domain.errors import InvalidInput
+from services.domain.events import BalanceChanged
+from services.domain.model import Account
 from services.hub.ports import EventHub, HistorySource
+from services.hub.replay import committed_changes
+from services.hub.subscription import Subscription
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceStream:
+    """One account's open feed: `changes` continues after version `start`. `aclose()` it when
+    done: that closes its hub subscription, whether or not `changes` was ever read."""
+
+    account: Account
+    start: int
+    changes: AsyncGenerator[BalanceChanged, None]
+    subscription: Subscription
+
+    async def aclose(self) -> None:
+        await self.changes.aclose()
+        self.subscription.close()  # `changes` never started: its own cleanup did not run
 
 
 class BalanceFeed:
@@ -24,23 +44,47 @@ class BalanceFeed:
         self._history = history
         self._page_size = page_size
 
+    async def open(self, account_id: str, after_version: int | None = None) -> BalanceStream:
+        """Subscribe to every change of `account_id` after `after_version` (None: after its
+        current version): `changes` yields each exactly once and in version order, then live
+        ones until the caller stops.
+
+        Raises AccountNotFound and InvalidInput (negative version) before anything is read from
+        the stream; the stream raises SubscriptionClosed when its reader falls too far behind
+        (resume with the last version).
+        """
+        if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
+            raise InvalidInput(
+                "the version to resume after must be 0 or more", field="after_version"
+            )
+        # Read first: once the hub lists the subscriber, where it starts is fixed. The replay,
+        # which runs after the hub listens, gives whatever was committed in between.
+        account = await self._history.get_account(account_id)
+        start = account.version if after_version is None else after_version
+        subscription = await self._hub.subscribe(account_id)
+        changes = self._changes(account_id, subscription, start)
+        return BalanceStream(account, start, changes, subscription)
+
     async def subscribe_balance(
         self, account_id: str, after_version: int | None = None
     ) -> AsyncIterator[BalanceChanged]:
-        """Every change of `account_id` after `after_version` (None: after its current
-        version), exactly once and in version order, then live ones until the caller stops.
-
-        Raises AccountNotFound and InvalidInput (negative version) before yielding anything;
-        SubscriptionClosed when the reader falls too far behind (resume with the last version).
-        """
-        if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
-            raise InvalidInput("afterVersion must be 0 or more", field="afterVersion")
-        subscription = await self._hub.subscribe(account_id)
+        """`open(account_id, after_version).changes`, as one async iterator (the errors of
+        `open` come from its first step)."""
+        stream = await self.open(account_id, after_version)
         try:
-            account = await self._history.get_account(account_id)
-            last = account.version if after_version is None else after_version
+            async for event in stream.changes:
+                yield event
+        finally:
+            await stream.aclose()
+
+    async def _changes(
+        self, account_id: str, subscription: Subscription, last: int
+    ) -> AsyncGenerator[BalanceChanged, None]:
+        try:
             while True:
-                async for event in self._replay(account_id, last):
+                async for event in committed_changes(
+                    self._history, account_id, last, None, page_size=self._page_size
+                ):
                     last = event.version
                     yield event
                 if not subscription.closed:
@@ -55,23 +99,16 @@ class BalanceFeed:
                         "balance feed gap filled from the table",
                         extra={"account_id": account_id, "after": last, "got": event.version},
                     )
-                    async for missed in self._replay(account_id, last, event.version - 1):
+                    async for missed in committed_changes(
+                        self._history,
+                        account_id,
+                        last,
+                        event.version - 1,
+                        page_size=self._page_size,
+                    ):
                         last = missed.version
                         yield missed
                 last = event.version
                 yield event
         finally:
             subscription.close()
-
-    async def _replay(
-        self, account_id: str, after: int, up_to: int | None = None
-    ) -> AsyncIterator[BalanceChanged]:
-        while up_to is None or after < up_to:
-            entries = await self._history.entries_after(account_id, after, self._page_size)
-            for entry in entries:
-                if up_to is not None and entry.version > up_to:
-                    return
-                after = entry.version
-                yield BalanceChanged(entry)
-            if len(entries) < self._page_size:
-                return

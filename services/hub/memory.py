@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 from services.hub.subscription import Subscription
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,6 @@ class InProcessHub:
                     extra={"account_id": event.account_id, "capacity": subscription.capacity},
                 )
         return delivered
-
-    def accounts(self) -> list[str]:
-        """Accounts with at least one subscriber."""
-        return list(self._subscribers)
 
     def subscriber_count(self, account_id: str | None = None) -> int:
         if account_id is not None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
+from services.domain.model import Account, Entry
 from services.hub.subscription import Subscription
-from services.model import Account, Entry
 
 
 class EventHub(Protocol):

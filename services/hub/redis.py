@@ -12,19 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.errors import AccountNotFound
-from services.events import wire
-from services.events.model import BalanceChanged
+from services.domain.errors import AccountNotFound
+from services.domain.events import BalanceChanged
+from services.hub import wire
 from services.hub.memory import InProcessHub
 from services.hub.ports import HistorySource
+from services.hub.replay import committed_changes
 from services.hub.subscription import Subscription
-from services.ledger.retry import Backoff
+from services.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,12 @@ CHANNEL_PREFIX = "ledger:balance:"
 
 
 @dataclass(slots=True)
-class _Watch:
+class _ChannelState:
     """This server's view of one account's channel."""
 
     ready: asyncio.Future[None]
     #: The last version delivered locally (None until known).
     last: int | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class RedisHub:
@@ -58,7 +58,7 @@ class RedisHub:
         self._publisher: Redis = Redis.from_url(url)
         self._listener: Redis = Redis.from_url(url)
         self._pubsub = self._listener.pubsub()
-        self._watches: dict[str, _Watch] = {}
+        self._watches: dict[str, _ChannelState] = {}
         self._control = asyncio.Lock()
         self._subscribed: set[str] = set()
         self._reader: asyncio.Task[None] | None = None
@@ -89,9 +89,6 @@ class RedisHub:
                 watch.last = version
         return subscription
 
-    async def ping(self) -> None:
-        await self._publisher.ping()
-
     def subscriber_count(self, account_id: str | None = None) -> int:
         return self._local.subscriber_count(account_id)
 
@@ -111,7 +108,9 @@ class RedisHub:
 
     def _on_first(self, account_id: str) -> None:
         if account_id not in self._watches:
-            self._watches[account_id] = _Watch(ready=asyncio.get_running_loop().create_future())
+            self._watches[account_id] = _ChannelState(
+                ready=asyncio.get_running_loop().create_future()
+            )
         self._spawn(self._reconcile(account_id))
 
     def _on_idle(self, account_id: str) -> None:
@@ -187,7 +186,7 @@ class RedisHub:
                 return
             await self._deliver(account_id, watch, event)
 
-    async def _deliver(self, account_id: str, watch: _Watch, event: BalanceChanged) -> None:
+    async def _deliver(self, account_id: str, watch: _ChannelState, event: BalanceChanged) -> None:
         if watch.last is not None:
             if event.version <= watch.last:
                 return
@@ -198,25 +197,19 @@ class RedisHub:
         watch.last = event.version
         self._local.deliver(event)
 
-    async def _fill(self, account_id: str, watch: _Watch, up_to: int | None) -> None:
+    async def _fill(self, account_id: str, watch: _ChannelState, up_to: int | None) -> None:
         """Deliver the committed entries after `watch.last` (up to `up_to`) from the table."""
         assert watch.last is not None
         start = watch.last
-        while up_to is None or watch.last < up_to:
-            try:
-                entries = await self._history.entries_after(account_id, watch.last, 500)
-            except Exception as exc:  # noqa: BLE001 - the next message or reconnect retries
-                log.error(
-                    "hub gap fill failed", extra={"account_id": account_id, "error": repr(exc)}
-                )
-                return
-            for entry in entries:
-                if up_to is not None and entry.version > up_to:
-                    break
-                watch.last = entry.version
-                self._local.deliver(BalanceChanged(entry))
-            if len(entries) < 500 or (up_to is not None and watch.last >= up_to):
-                break
+        try:
+            async for event in committed_changes(
+                self._history, account_id, start, up_to, page_size=500
+            ):
+                watch.last = event.version
+                self._local.deliver(event)
+        except Exception as exc:  # noqa: BLE001 - the next message or reconnect retries
+            log.error("hub gap fill failed", extra={"account_id": account_id, "error": repr(exc)})
+            return
         if watch.last != start:
             log.info(
                 "hub gap filled from the table",

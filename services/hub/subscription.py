@@ -6,11 +6,11 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 
 
 class SubscriptionClosed(Exception):
-    """The hub closed the subscription; `reason` says why (resume with `afterVersion`)."""
+    """The hub closed the subscription; `reason` says why (resume after the last version seen)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

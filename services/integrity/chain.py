@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
-from services.model import Direction, Entry
-from services.money import CURRENCY_EXPONENTS
+from services.domain.model import Direction, Entry
+from services.domain.money import CURRENCY_EXPONENTS
 
 #: First field of every encoded entry. A new encoding gets a new tag; old entries keep theirs.
 FORMAT_TAG = "ledger-entry-v1"
@@ -36,7 +36,7 @@ class NotCanonical(ValueError):
 
 
 class EntryFields(Protocol):
-    """What the encoding reads from an entry; `services.model.Entry` has exactly these."""
+    """What the encoding reads from an entry; `services.domain.model.Entry` has exactly these."""
 
     @property
     def id(self) -> str: ...

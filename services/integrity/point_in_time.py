@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 from services.integrity.chain import EntryFields
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from services.domain.model import Direction
 from services.integrity.chain import EntryFields
-from services.model import Direction
 
 
 class ProblemKind(StrEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from services.domain.model import Direction, Transfer
 from services.integrity.chain import EntryFields
 from services.integrity.problems import Problem, ProblemKind, signed_amount
-from services.model import Direction, Transfer
 
 
 def check_transfer(transfer: Transfer, entries: Sequence[EntryFields]) -> list[Problem]:

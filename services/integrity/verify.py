@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from services.domain.model import Account
 from services.integrity.chain import (
     ChainedEntry,
     NotCanonical,
@@ -26,7 +27,6 @@ from services.integrity.problems import (
     VerificationSummary,
     signed_amount,
 )
-from services.model import Account
 
 
 @dataclass(frozen=True, slots=True)

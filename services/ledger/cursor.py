@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 
 _PREFIX = "e1"
 

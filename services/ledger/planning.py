@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from services.model import Account, Direction, Entry, Transfer
+from services.domain.errors import AccountNotFound, CurrencyMismatch, InsufficientFunds
+from services.domain.model import Account, Direction, Entry, Transfer
+from services.domain.money import in_currency
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    """One call's fixed identity: its ids survive re-planning, so no retry moves money twice."""
+
+    transfer_id: str
+    debit_id: str
+    credit_id: str
+    from_id: str
+    to_id: str
+    amount: Decimal
+    memo: str | None
+    key: str | None
+    fingerprint: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,46 @@ def _exact_text(amount: Decimal) -> str:
     # down would share a fingerprint.
     text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plan_request(
+    request: TransferRequest,
+    source: Account | None,
+    destination: Account | None,
+    clock: Callable[[], datetime],
+) -> TransferPlan:
+    """Check `request` against the two accounts and plan it.
+
+    Raises AccountNotFound, CurrencyMismatch, InvalidAmount (too many decimals for the
+    currency) and InsufficientFunds.
+    """
+    if source is None:
+        raise AccountNotFound(request.from_id, field="from_id")
+    if destination is None:
+        raise AccountNotFound(request.to_id, field="to_id")
+    if source.currency != destination.currency:
+        raise CurrencyMismatch(source.currency, destination.currency)
+    amount = in_currency(request.amount, source.currency, field="amount")
+    if source.balance < amount:
+        raise InsufficientFunds(source.id)
+    transfer = Transfer(
+        id=request.transfer_id,
+        from_account_id=source.id,
+        to_account_id=destination.id,
+        amount=amount,
+        currency=source.currency,
+        created_at=clock(),
+        memo=request.memo,
+        idempotency_key=request.key,
+    )
+    return plan_transfer(
+        transfer=transfer,
+        source=source,
+        destination=destination,
+        debit_id=request.debit_id,
+        credit_id=request.credit_id,
+        request_fingerprint=request.fingerprint,
+    )
 
 
 def plan_transfer(

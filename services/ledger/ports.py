@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.domain.model import Account, Entry, Transfer
 from services.ledger.planning import TransferPlan
-from services.model import Account, Entry, Transfer
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +30,11 @@ class TransferState:
 
 
 class VersionConflict(Exception):
-    """An account changed since it was read; `fresh` holds its current state (None: gone)."""
+    """An account changed since it was read; `current` holds its current state (None: gone)."""
 
-    def __init__(self, fresh: dict[str, Account | None]) -> None:
+    def __init__(self, current: dict[str, Account | None]) -> None:
         super().__init__("account version changed concurrently")
-        self.fresh = fresh
+        self.current = current
 
 
 class IdempotencyKeyTaken(Exception):

@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from services.errors import AccountNotFound
-from services.events.model import BalanceChanged
-from services.ledger.retry import Backoff
-from services.model import Account, Entry
+from services.domain.errors import AccountNotFound
+from services.domain.events import BalanceChanged
+from services.domain.model import Account, Entry
 from services.notifications import templates
 from services.notifications.model import Channel, Message, Notification, Status
 from services.notifications.ports import Accounts, Outbox, PermanentSendError, Sender
+from services.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,6 @@ class Notifier:
         self._stale_after = stale_after
         self._clock = clock
         self._in_flight: set[asyncio.Task[bool]] = set()
-
-    @property
-    def channels(self) -> list[Channel]:
-        return list(self._senders)
 
     async def handle(self, event: BalanceChanged) -> None:
         """Stream handler: record the event's notifications, then send them in the background.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from services.model import Account
+from services.domain.model import Account
 from services.notifications.model import Message, Notification
 
 

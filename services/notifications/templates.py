@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from services.model import Account, Direction, Entry
+from services.domain.model import Account, Direction, Entry
 from services.notifications.model import Message
 
 

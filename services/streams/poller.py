@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from services.events.decode import is_bookkeeping, sequence_number
-from services.ledger.retry import Backoff
+from services.dynamo.stream_records import is_bookkeeping, sequence_number
+from services.retry import Backoff
 from services.streams.ports import CheckpointStore, ShardCheckpoint
 from services.streams.processor import StreamProcessor
-from services.streams.shards import Shard, forgettable, readable_shards
+from services.streams.shards import Shard, finished_and_trimmed, readable_shards
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -119,7 +119,7 @@ class StreamPoller:
             self._positions.clear()
         self._shards = await self._list_shards(arn)
         self._state = await self._checkpoints.load(arn)
-        stale = forgettable(self._shards, self._state)
+        stale = finished_and_trimmed(self._shards, self._state)
         if stale:
             await self._checkpoints.forget(arn, stale)
         self._refreshed_at = time.monotonic()

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.events.decode import UndecodableRecord, decode_record, sequence_number
-from services.events.model import BalanceChanged
-from services.ledger.retry import Backoff
+from services.domain.events import BalanceChanged
+from services.dynamo.stream_records import UndecodableRecord, decode_record, sequence_number
+from services.retry import Backoff
 
 log = logging.getLogger(__name__)
 

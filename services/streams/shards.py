@@ -45,7 +45,9 @@ def readable_shards(
     ]
 
 
-def forgettable(shards: Sequence[Shard], checkpoints: Mapping[str, ShardCheckpoint]) -> list[str]:
+def finished_and_trimmed(
+    shards: Sequence[Shard], checkpoints: Mapping[str, ShardCheckpoint]
+) -> list[str]:
     """Checkpoints of finished shards that the stream no longer lists (trimmed after 24 h)."""
     listed = {shard.shard_id for shard in shards}
     return [

@@ -17,7 +17,7 @@ import uvicorn
 
 from entrypoints.app import create_app
 from services.bootstrap import Services, bootstrap
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 from services.hub import InProcessHub
 from services.settings import Settings
 from tests.e2e.conftest import e2e_settings

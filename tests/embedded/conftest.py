@@ -14,8 +14,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from embedded_dynamodb import reset
 from services.dynamo.table import STREAM, TABLE_SHAPE
-from services.embedded_dynamodb import reset
 
 
 def client(url: str, service: str = "dynamodb") -> Any:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import InvalidInput, SameAccount
+from services.domain.errors import InvalidInput, SameAccount
 from services.fx.booking import (
     ExchangeSide,
     liquidity_account_id,

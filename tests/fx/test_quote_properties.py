@@ -14,12 +14,12 @@ import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from services.errors import InvalidAmount
+from services.domain.errors import InvalidAmount
+from services.domain.money import MAX_AMOUNT, currency_exponent
 from services.fx.booking import liquidity_account_id, net_by_currency, plan_exchange
 from services.fx.quotes import CLIENT_RATE_DIGITS, FixedSide, client_rate, new_quote, price
 from services.fx.rates import RateTable
 from services.fx.totals import ledger_totals
-from services.money import MAX_AMOUNT, currency_exponent
 
 # 0 decimals (JPY, KRW), 2 (USD, EUR, GBP), 3 (KWD, BHD), 4 (CLF).
 CURRENCIES = ["EUR", "USD", "GBP", "JPY", "KRW", "KWD", "BHD", "CLF"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import InvalidAmount, InvalidInput
+from services.domain.errors import InvalidAmount, InvalidInput
 from services.fx.errors import QuoteExpired, QuoteMismatch, QuoteUsed, RateNotFound
 from services.fx.quotes import FixedSide, Quote, check_quote_use, new_quote, price
 from services.fx.rates import RateTable

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from embedded_dynamodb import reset
 from services import (
     AccountExists,
     AccountNotFound,
@@ -17,7 +18,6 @@ from services import (
     Ledger,
     LedgerError,
 )
-from services.embedded_dynamodb import reset
 from services.settings import Settings
 from tests.helpers import items_of_type, table_items
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from services.domain.model import Direction, Entry
 from services.integrity.chain import Digest, LinkedEntry, advance, genesis, link
 from services.integrity.verify import AccountHead
-from services.model import Direction, Entry
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

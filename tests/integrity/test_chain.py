@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.domain.model import Direction
 from services.integrity.chain import (
     Digest,
     NotCanonical,
@@ -18,7 +19,6 @@ from services.integrity.chain import (
     genesis_hash,
     link,
 )
-from services.model import Direction
 from tests.integrity.builders import entry
 
 # Golden vectors: independently reproduced with printf and sha256sum (see the README section).

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 from services.integrity.chain import EntryFields
 from services.integrity.point_in_time import (
     BalancePoint,

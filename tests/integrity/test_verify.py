@@ -5,11 +5,11 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+from services.domain.model import Direction, Entry, Transfer
 from services.integrity.chain import LinkedEntry
 from services.integrity.problems import Problem, ProblemKind, VerificationSummary
 from services.integrity.transfers import check_transfer
 from services.integrity.verify import AccountHead, verify_account, verify_entries
-from services.model import Direction, Entry, Transfer
 from tests.integrity.builders import START, history, rechain
 
 K = ProblemKind

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.bootstrap import Services, bootstrap
-from services.events.model import BalanceChanged
-from services.model import Direction
+from services.domain.events import BalanceChanged
+from services.domain.model import Direction
 from services.settings import Settings
 from services.streams.processor import Handler, StreamProcessor
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from services.bootstrap import Services, bootstrap
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
 from services.hub import InProcessHub
 from services.settings import Settings
 from tests.streams.conftest import verify_sender

@@ -8,7 +8,8 @@ from dataclasses import replace
 from decimal import Decimal
 from enum import Enum
 
-from services.errors import AccountExists
+from services.domain.errors import AccountExists
+from services.domain.model import Account, Direction, Entry, Transfer
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import (
     IdempotencyKeyTaken,
@@ -18,7 +19,6 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
-from services.model import Account, Direction, Entry, Transfer
 
 
 class Outcome(Enum):
@@ -95,19 +95,19 @@ class FakeLedgerStore:
         key = plan.transfer.idempotency_key
         if key is not None and key in self.idempotency:
             raise IdempotencyKeyTaken(self.idempotency[key] if self.reports_taken_record else None)
-        fresh: dict[str, Account | None] = {}
+        current: dict[str, Account | None] = {}
         source = self.accounts.get(plan.source_before.id)
         if (
             source is None
             or source.version != plan.source_before.version
             or source.balance < plan.transfer.amount
         ):
-            fresh[plan.source_before.id] = source
+            current[plan.source_before.id] = source
         destination = self.accounts.get(plan.destination_before.id)
         if destination is None or destination.version != plan.destination_before.version:
-            fresh[plan.destination_before.id] = destination
-        if fresh:
-            raise VersionConflict(fresh)
+            current[plan.destination_before.id] = destination
+        if current:
+            raise VersionConflict(current)
 
     def _apply(self, plan: TransferPlan) -> None:
         self.accounts[plan.source_before.id] = plan.source_after

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from services.domain.model import Account
 from services.ledger.cache import AccountCache
-from services.model import Account
 
 
 def account(account_id: str, version: int = 1) -> Account:

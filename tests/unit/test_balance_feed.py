@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from services.errors import AccountNotFound, InvalidInput
-from services.events.model import BalanceChanged
+from services.domain.errors import AccountNotFound, InvalidInput
+from services.domain.events import BalanceChanged
+from services.domain.model import Account, Entry
 from services.hub import BalanceFeed, InProcessHub
-from services.model import Account, Entry
 from tests.helpers import first_versions
 from tests.unit.test_hub_memory import change
 

@@ -4,9 +4,9 @@ from typing import Any, cast
 
 import pytest
 
+from services.domain.errors import LedgerUnavailable
 from services.dynamo.batch import BATCH_GET_LIMIT, BatchReader
-from services.errors import LedgerUnavailable
-from services.ledger.retry import Backoff
+from services.retry import Backoff
 
 TABLE = "ledger"
 

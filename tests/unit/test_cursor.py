@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 from services.ledger.cursor import decode_cursor, encode_cursor
 
 

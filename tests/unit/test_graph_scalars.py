@@ -16,7 +16,7 @@ from graph.scalars import (
     serialize_datetime,
     serialize_decimal,
 )
-from graph.types import currency_places
+from services.domain.money import currency_places
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.events.model import BalanceChanged
+from services.domain.events import BalanceChanged
+from services.domain.model import Direction, Entry
 from services.hub import InProcessHub, SubscriptionClosed
-from services.model import Direction, Entry
 from tests.helpers import first_versions
 
 

@@ -8,17 +8,17 @@ from typing import Any, cast
 
 import pytest
 
-from services.dynamo.store import DynamoLedgerStore, request_token
-from services.errors import (
+from services.domain.errors import (
     AccountNotFound,
     IdempotencyConflict,
     InsufficientFunds,
     LedgerUnavailable,
 )
+from services.domain.model import Transfer
+from services.dynamo.store import DynamoLedgerStore, request_token
 from services.ledger import Ledger
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import TransferAlreadyCommitted
-from services.model import Transfer
 from services.settings import Settings
 from tests.unit.fakes import FakeLedgerStore, Outcome
 
@@ -54,7 +54,7 @@ def store() -> FakeLedgerStore:
 
 @pytest.fixture(params=[0, 10_000], ids=["read-first", "cached"])
 def account_cache_size(request: pytest.FixtureRequest) -> int:
-    """Every retry path runs both ways: planned from a fresh read and from the cache."""
+    """Every retry path runs both ways: planned from a current read and from the cache."""
     return int(request.param)
 
 
@@ -147,17 +147,17 @@ async def test_version_conflict_replans_from_the_fresh_state(
 
     moved = await ledger.transfer_credits("alice", "bob", "30")
 
-    stale, fresh = store.sent
+    stale, current = store.sent
     assert stale.source_before.version == 1
-    assert fresh.source_before.version == 2
-    assert fresh.source_before.balance == Decimal("105.00")
-    assert fresh.destination_before.version == 1
-    assert (fresh.debit.version, fresh.debit.balance_after) == (3, Decimal("75.00"))
-    assert (fresh.credit.version, fresh.credit.balance_after) == (2, Decimal("31.00"))
+    assert current.source_before.version == 2
+    assert current.source_before.balance == Decimal("105.00")
+    assert current.destination_before.version == 1
+    assert (current.debit.version, current.debit.balance_after) == (3, Decimal("75.00"))
+    assert (current.credit.version, current.credit.balance_after) == (2, Decimal("31.00"))
     # The retry is the same transfer: its ids survive re-planning.
-    assert fresh.transfer.id == stale.transfer.id == moved.id
-    assert (fresh.debit.id, fresh.credit.id) == (stale.debit.id, stale.credit.id)
-    # The conflict carried the fresh accounts: no extra read was needed (and none at all when
+    assert current.transfer.id == stale.transfer.id == moved.id
+    assert (current.debit.id, current.credit.id) == (stale.debit.id, stale.credit.id)
+    # The conflict carried the current accounts: no extra read was needed (and none at all when
     # the accounts were known from this process's own writes).
     assert store.loads == loads_before + (1 if account_cache_size == 0 else 0)
     assert balances(store) == {"alice": Decimal("75.00"), "bob": Decimal("31.00")}

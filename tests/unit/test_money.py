@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import ErrorCode, InvalidAmount, InvalidInput
-from services.money import (
+from services.domain.errors import ErrorCode, InvalidAmount, InvalidInput
+from services.domain.money import (
     MAX_AMOUNT,
     check_amount,
     currency_exponent,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.model import Account, Direction, Entry
+from services.domain.model import Account, Direction, Entry
 from services.notifications import templates
 from services.notifications.phone import InvalidPhoneNumber, normalize_e164
 

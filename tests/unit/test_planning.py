@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from services.domain.model import Account, Direction, Transfer
 from services.ledger.planning import fingerprint, opening_entry, plan_transfer
-from services.model import Account, Direction, Transfer
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from services.ledger.retry import Backoff
+from services.retry import Backoff
 
 
 @pytest.mark.parametrize(

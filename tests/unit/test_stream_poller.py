@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from services.events.model import BalanceChanged
-from services.ledger.retry import Backoff
+from services.domain.events import BalanceChanged
+from services.retry import Backoff
 from services.streams.poller import StreamPoller
 from services.streams.ports import ShardCheckpoint
 from services.streams.processor import Handler, StreamProcessor

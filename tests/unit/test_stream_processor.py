@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.events.model import BalanceChanged
-from services.ledger.retry import Backoff
+from services.domain.events import BalanceChanged
+from services.retry import Backoff
 from services.streams.processor import Handler, StreamProcessor
 from tests.unit.test_events_decode import ENTRY_IMAGE, stream_record
 

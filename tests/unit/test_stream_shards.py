@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.streams.ports import ShardCheckpoint
-from services.streams.shards import Shard, forgettable, readable_shards
+from services.streams.shards import Shard, finished_and_trimmed, readable_shards
 
 
 def ids(shards: list[Shard]) -> list[str]:
@@ -54,4 +54,4 @@ def test_finished_checkpoints_of_trimmed_shards_are_forgotten() -> None:
         "old": ShardCheckpoint("old", "3", finished=True),
         "old-unfinished": ShardCheckpoint("old-unfinished", "3"),
     }
-    assert forgettable(shards, checkpoints) == ["old"]
+    assert finished_and_trimmed(shards, checkpoints) == ["old"]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from services import validation
-from services.errors import ErrorCode, InvalidInput
+from services.domain import validation
+from services.domain.errors import ErrorCode, InvalidInput
 
 
 @pytest.mark.parametrize(

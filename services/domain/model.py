@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -67,3 +67,5 @@ class Page:
 
     entries: list[Entry]
     next_cursor: str | None
+    #: One opaque cursor per entry, in the same order: pass one as `after` to read on from it.
+    cursors: list[str] = field(default_factory=list)

@@ -21,16 +21,14 @@ DynamoDB so that tests against it mean something.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 import urllib.request
-from dataclasses import dataclass
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
-from services.embedded_dynamodb.server import READY, SENT_MESSAGES_PATH
+from embedded_dynamodb.server import READY
 
 START_TIMEOUT_SECONDS = 60.0
 
@@ -55,7 +53,7 @@ class EmbeddedDynamoDB:
     def start(self) -> str:
         if self.url is not None:
             return self.url
-        command = [sys.executable, "-m", "services.embedded_dynamodb", "--exit-with-stdin"]
+        command = [sys.executable, "-m", "embedded_dynamodb", "--exit-with-stdin"]
         command += ["--host", self._host, "--port", str(self._port)]
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -121,17 +119,4 @@ def reset(url: str) -> None:
         response.read()
 
 
-@dataclass(frozen=True)
-class SentMessages:
-    email: list[dict[str, Any]]
-    sms: list[dict[str, str]]
-
-
-def sent_messages(url: str) -> SentMessages:
-    """What SES and SNS of the endpoint at `url` have sent since the last reset."""
-    with urllib.request.urlopen(url + SENT_MESSAGES_PATH, timeout=30) as response:  # noqa: S310
-        data = json.loads(response.read())
-    return SentMessages(email=data["email"], sms=data["sms"])
-
-
-__all__ = ["EmbeddedDynamoDB", "EmbeddedDynamoDBError", "SentMessages", "reset", "sent_messages"]
+__all__ = ["EmbeddedDynamoDB", "EmbeddedDynamoDBError", "reset"]

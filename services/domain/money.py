@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from services.errors import InvalidAmount, InvalidInput
+from services.domain.errors import InvalidAmount, InvalidInput
 
 #: The largest amount a single transfer or opening balance may carry, in major units.
 MAX_AMOUNT = Decimal("1000000000000")  # one trillion
@@ -119,8 +119,14 @@ def in_currency(amount: Decimal, currency: str, *, field: str) -> Decimal:
     return exact
 
 
+def currency_places(amount: Decimal, currency: str | None = None) -> Decimal:
+    """The amount with exactly the currency's decimal places (`100` USD -> `100.00`); as it
+    is for a currency without a known exponent."""
+    if currency is not None and currency in CURRENCY_EXPONENTS:
+        return amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
+    return amount
+
+
 def format_amount(amount: Decimal, currency: str | None = None) -> str:
     """Plain fixed-point text, never exponent form: "100.00" for USD, "1E+2" never."""
-    if currency is not None and currency in CURRENCY_EXPONENTS:
-        amount = amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
-    return format(amount, "f")
+    return format(currency_places(amount, currency), "f")

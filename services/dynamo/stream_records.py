@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from services.domain.events import AccountOpened, BalanceChanged, DomainEvent
 from services.dynamo import items as codec
-from services.events.model import AccountOpened, BalanceChanged, DomainEvent
 
 
 class UndecodableRecord(Exception):

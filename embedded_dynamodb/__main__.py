@@ -1,4 +1,4 @@
-"""`python -m services.embedded_dynamodb`: serve until stdin closes (the parent went away)."""
+"""`python -m embedded_dynamodb`: serve until stdin closes (the parent went away)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 
-from services.embedded_dynamodb.server import READY, serve
+from embedded_dynamodb.server import READY, serve
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
-from services.embedded_dynamodb.queries import forget_partition
+from embedded_dynamodb.queries import forget_partition
 
 _OPERATIONS = frozenset({"ConditionCheck", "Put", "Delete", "Update"})
 _MAX_ITEMS = 100

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import socket
 import sys
@@ -23,9 +22,8 @@ from typing import Any
 
 import uvicorn
 
-from services.embedded_dynamodb.patches import apply_patches
+from embedded_dynamodb.patches import apply_patches
 
-SENT_MESSAGES_PATH = "/embedded/sent-messages"
 #: The line the child prints once it listens, followed by its URL.
 READY = "EMBEDDED_DYNAMODB_READY"
 
@@ -64,8 +62,6 @@ class SerializedWsgi:
         await send({"type": "http.response.body", "body": content})
 
     def _run(self, environ: dict[str, Any]) -> Response:
-        if environ["PATH_INFO"] == SENT_MESSAGES_PATH:
-            return 200, [(b"content-type", b"application/json")], _sent_messages()
         answer: dict[str, Any] = {}
 
         def start_response(
@@ -118,31 +114,6 @@ def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
             key = f"HTTP_{name}"
             environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
-
-
-def _sent_messages() -> bytes:
-    from moto.ses.models import ses_backends
-    from moto.sns.models import sns_backends
-
-    email: list[dict[str, Any]] = []
-    for ses_account in ses_backends.values():
-        for ses in ses_account.values():
-            for message in ses.sent_messages:
-                email.append(
-                    {
-                        "source": message.source,
-                        "destinations": message.destinations,
-                        "subject": getattr(message, "subject", None),
-                        "body": getattr(message, "body", None),
-                        "raw": getattr(message, "raw_data", None),
-                    }
-                )
-    sms: list[dict[str, str]] = []
-    for sns_account in sns_backends.values():
-        for sns in sns_account.values():
-            for phone_number, text in sns.sms_messages.values():
-                sms.append({"phone_number": phone_number, "message": text})
-    return json.dumps({"email": email, "sms": sms}).encode()
 
 
 def build_app() -> SerializedWsgi:

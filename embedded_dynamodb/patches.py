@@ -37,7 +37,7 @@ def apply_patches() -> None:
         from moto.dynamodb.responses import DynamoHandler
         from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-        from services.embedded_dynamodb import numbers, queries, streams, tokens, transactions
+        from embedded_dynamodb import numbers, queries, streams, tokens, transactions
 
         replacements: list[tuple[type, str, object]] = [
             (DynamoDBBackend, "transact_write_items", transactions.transact_write_items),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from services.model import Account, Entry
+from services.domain.model import Account, Entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 
 ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
 E164_PATTERN = re.compile(r"\+[1-9][0-9]{1,14}")
@@ -18,6 +18,11 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 128
 def is_account_id(value: object) -> bool:
     """True for 1-128 characters of letters, digits and `._:@+-`, starting alphanumeric."""
     return isinstance(value, str) and ACCOUNT_ID_PATTERN.fullmatch(value) is not None
+
+
+def is_record_id(value: object) -> bool:
+    """True for an id a transfer or entry could have: the same shape as an account id."""
+    return is_account_id(value)
 
 
 def account_id(value: object, *, field: str = "account_id") -> str:

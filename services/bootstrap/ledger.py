@@ -1,0 +1,69 @@
+"""The Ledger on DynamoDB: built on a client the caller owns, or with its own (`Ledger.connect`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from services.dynamo.batch import BatchReader
+from services.dynamo.client import make_session, open_dynamodb
+from services.dynamo.store import DynamoLedgerStore
+from services.ledger import Ledger
+from services.retry import Backoff
+from services.settings import Settings
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+async def open_ledger(
+    dynamodb: DynamoDBClient,
+    settings: Settings,
+    *,
+    on_close: Callable[[], Awaitable[None]] | None = None,
+) -> Ledger:
+    """The Ledger on `dynamodb`; creates the table when it is missing unless
+    `settings.create_table` is False. `ledger.close()` runs `on_close` (the client's owner
+    closes it otherwise)."""
+    backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
+    store = DynamoLedgerStore(
+        dynamodb, settings.table_name, BatchReader(dynamodb, settings.table_name, backoff)
+    )
+    if settings.create_table:
+        await store.ensure_table()
+    return Ledger(store, settings, on_close=on_close)
+
+
+class LedgerConnection:
+    """`async with Ledger.connect(settings) as ledger:` or `ledger = await Ledger.connect(s)`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._ledger: Ledger | None = None
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self._open().__await__()
+
+    async def __aenter__(self) -> Ledger:
+        self._ledger = await self._open()
+        return self._ledger
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._ledger is not None:
+            await self._ledger.close()
+
+    async def _open(self) -> Ledger:
+        stack = AsyncExitStack()
+        try:
+            dynamodb = await open_dynamodb(stack, make_session(self._settings), self._settings)
+            return await open_ledger(dynamodb, self._settings, on_close=stack.aclose)
+        except BaseException:
+            await stack.aclose()
+            raise

@@ -1,0 +1,249 @@
+"""One composition root per process role, each building exactly what that role uses.
+
+- `bootstrap_api`: an API replica that leaves the stream to a separate worker (ledger, hub,
+  balance feed).
+- `bootstrap_worker`: `ledger stream-worker` and the notification commands (ledger, hub,
+  notifier, processor, poller).
+- `bootstrap_stream_handlers`: the Lambda handler (ledger, hub, notifier, processor).
+- `bootstrap`: one process doing both, API and stream worker (`ledger serve` alone, tests).
+
+Called by the ASGI lifespan, the CLI, the Lambda handler and tests; nothing connects to AWS at
+import time. Each shares one aioboto3 session and one DynamoDB client in the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import aioboto3
+
+from services.bootstrap.adapters import open_hub, open_senders
+from services.bootstrap.ledger import open_ledger
+from services.dynamo.batch import BatchReader
+from services.dynamo.checkpoints import DynamoCheckpointStore
+from services.dynamo.client import make_session, open_client, open_dynamodb
+from services.dynamo.outbox import DynamoNotificationOutbox
+from services.hub import BalanceFeed, EventHub
+from services.ledger import Ledger
+from services.notifications import Notifier
+from services.notifications.model import Channel
+from services.notifications.ports import Sender
+from services.retry import Backoff
+from services.settings import Settings
+from services.streams import Handler, StreamPoller, StreamProcessor
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    """What serving the GraphQL API needs."""
+
+    settings: Settings
+    ledger: Ledger
+    #: True when DynamoDB is the embedded in-memory endpoint this process started.
+    embedded: bool
+    #: Where balance changes are published (by the stream worker) and subscribed to.
+    hub: EventHub
+    #: `balances.subscribe_balance(account_id, after_version)`: the resumable live feed.
+    balances: BalanceFeed
+
+
+@dataclass(frozen=True)
+class StreamServices:
+    """What handling the table's stream records needs (the Lambda handler)."""
+
+    settings: Settings
+    ledger: Ledger
+    hub: EventHub
+    notifier: Notifier
+    #: `processor.process_records(records)`: what the poller and the Lambda handler run.
+    processor: StreamProcessor
+
+
+@dataclass(frozen=True)
+class WorkerServices(StreamServices):
+    """The stream worker process: the stream handlers and the poller that feeds them."""
+
+    #: Built, not started: the caller runs `await stream_worker.run()`.
+    stream_worker: StreamPoller
+
+
+@dataclass(frozen=True)
+class Services(ApiServices):
+    """One process serving the API and running the stream worker (`ledger serve` alone)."""
+
+    notifier: Notifier
+    processor: StreamProcessor
+    #: Built, not started: `stream_worker_running(services)` runs it beside the API.
+    stream_worker: StreamPoller
+
+
+class _Wiring:
+    """The process's one session and DynamoDB client, and the ledger on them."""
+
+    def __init__(
+        self, stack: AsyncExitStack, session: aioboto3.Session, dynamodb: DynamoDBClient
+    ) -> None:
+        self.stack = stack
+        self.session = session
+        self.dynamodb = dynamodb
+
+    @classmethod
+    async def open(cls, stack: AsyncExitStack, settings: Settings) -> _Wiring:
+        if settings.use_embedded():
+            raise ValueError("no DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials)")
+        session = make_session(settings)
+        return cls(stack, session, await open_dynamodb(stack, session, settings))
+
+    async def hub(self, settings: Settings, ledger: Ledger) -> EventHub:
+        return await self.stack.enter_async_context(open_hub(settings, ledger))
+
+    async def stream_handlers(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        hub: EventHub,
+        senders: Mapping[Channel, Sender] | None,
+        *,
+        embedded: bool,
+    ) -> tuple[Notifier, StreamProcessor]:
+        if senders is None:
+            senders = await open_senders(self.stack, self.session, settings, embedded=embedded)
+        backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
+        table = settings.table_name
+        notifier = Notifier(
+            ledger,
+            DynamoNotificationOutbox(
+                self.dynamodb, table, BatchReader(self.dynamodb, table, backoff)
+            ),
+            senders,
+            max_attempts=settings.notification_max_attempts,
+            backoff=Backoff(settings.notification_retry_base_seconds, 30.0),
+            max_in_flight=settings.notification_max_in_flight,
+            stale_after=timedelta(seconds=settings.notification_stale_seconds),
+        )
+        self.stack.push_async_callback(notifier.drain)
+        processor = StreamProcessor(
+            [
+                Handler("hub", hub.publish, required=False),
+                Handler("notifications", notifier.handle, concurrency=16),
+            ],
+            backoff=backoff,
+        )
+        return notifier, processor
+
+    async def poller(self, settings: Settings, processor: StreamProcessor) -> StreamPoller:
+        return StreamPoller(
+            streams=await open_client(self.stack, self.session, "dynamodbstreams", settings),
+            dynamodb=self.dynamodb,
+            table_name=settings.table_name,
+            checkpoints=DynamoCheckpointStore(self.dynamodb, settings.table_name),
+            processor=processor,
+            poll_interval_seconds=settings.stream_poll_interval_seconds,
+            batch_size=settings.stream_batch_size,
+            max_record_attempts=settings.stream_max_record_attempts,
+        )
+
+
+@asynccontextmanager
+async def bootstrap_api(
+    settings: Settings, *, embedded: bool = False
+) -> AsyncIterator[ApiServices]:
+    """An API replica's services. `embedded`: the settings point at the embedded endpoint the
+    caller started. Raises ValueError when no DynamoDB is configured."""
+    async with AsyncExitStack() as stack:
+        wiring = await _Wiring.open(stack, settings)
+        ledger = await open_ledger(wiring.dynamodb, settings)
+        hub = await wiring.hub(settings, ledger)
+        yield ApiServices(settings, ledger, embedded, hub, BalanceFeed(hub, ledger))
+
+
+async def _stream_services(
+    stack: AsyncExitStack, settings: Settings
+) -> tuple[_Wiring, StreamServices]:
+    wiring = await _Wiring.open(stack, settings)
+    ledger = await open_ledger(wiring.dynamodb, settings)
+    hub = await wiring.hub(settings, ledger)
+    notifier, processor = await wiring.stream_handlers(settings, ledger, hub, None, embedded=False)
+    return wiring, StreamServices(settings, ledger, hub, notifier, processor)
+
+
+@asynccontextmanager
+async def bootstrap_stream_handlers(settings: Settings) -> AsyncIterator[StreamServices]:
+    """The Lambda handler's services. Raises ValueError when no DynamoDB is configured."""
+    async with AsyncExitStack() as stack:
+        _, services = await _stream_services(stack, settings)
+        yield services
+
+
+@asynccontextmanager
+async def bootstrap_worker(settings: Settings) -> AsyncIterator[WorkerServices]:
+    """The stream worker's services. Raises ValueError when no DynamoDB is configured."""
+    async with AsyncExitStack() as stack:
+        wiring, base = await _stream_services(stack, settings)
+        worker = await wiring.poller(settings, base.processor)
+        yield WorkerServices(
+            settings, base.ledger, base.hub, base.notifier, base.processor, stream_worker=worker
+        )
+
+
+@asynccontextmanager
+async def bootstrap(
+    settings: Settings,
+    *,
+    hub: EventHub | None = None,
+    senders: Mapping[Channel, Sender] | None = None,
+    embedded: bool = False,
+) -> AsyncIterator[Services]:
+    """The API and the stream worker in one process. Overrides (tests): an event `hub`, and
+    notification `senders` by channel (replacing those the settings would build).
+
+    `embedded` says the settings point at the embedded endpoint the caller started (its SES
+    then needs the sender verified). Raises ValueError when no DynamoDB is configured: the
+    embedded endpoint is started by the entrypoint (`ledger serve`), never from here."""
+    async with AsyncExitStack() as stack:
+        wiring = await _Wiring.open(stack, settings)
+        ledger = await open_ledger(wiring.dynamodb, settings)
+        if hub is None:
+            hub = await wiring.hub(settings, ledger)
+        notifier, processor = await wiring.stream_handlers(
+            settings, ledger, hub, senders, embedded=embedded
+        )
+        worker = await wiring.poller(settings, processor)
+        yield Services(
+            settings=settings,
+            ledger=ledger,
+            embedded=embedded,
+            hub=hub,
+            balances=BalanceFeed(hub, ledger),
+            notifier=notifier,
+            processor=processor,
+            stream_worker=worker,
+        )
+
+
+@asynccontextmanager
+async def stream_worker_running(services: Services) -> AsyncIterator[asyncio.Task[None] | None]:
+    """Run the stream worker in the background while the block runs (`ledger serve`), when
+    `settings.runs_stream_worker_in_serve()`; stop it on exit and let started sends finish."""
+    if not services.settings.runs_stream_worker_in_serve():
+        yield None
+        return
+    task = asyncio.get_running_loop().create_task(
+        services.stream_worker.run(), name="stream-worker"
+    )
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await services.notifier.drain()

@@ -1,0 +1,101 @@
+"""BalanceChanged to and from JSON text, for carrying events between processes (Redis).
+
+The format is the ledger's own, versioned, and independent of the table's item layout, so a
+table change never breaks a mixed-version rollout. Amounts travel as exact decimal strings.
+A message of another version (or no message at all) raises ValueError: the hub drops it and
+fills the gap from the table when the next event arrives.
+
+    {"v": 1, "event": "BalanceChanged", "entry": {"id": ..., "transfer_id": ...,
+     "account_id": ..., "counterparty_id": ... | null, "direction": "DEBIT" | "CREDIT",
+     "amount": "12.34", "balance_after": "87.66", "version": 2, "currency": "USD",
+     "created_at": "2026-11-25T13:38:46.994348+00:00", "memo": ... | null}}
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from services.domain.events import BalanceChanged
+from services.domain.model import Direction, Entry
+
+VERSION = 1
+_NAME = "BalanceChanged"
+
+
+def dumps(event: BalanceChanged) -> str:
+    entry = event.entry
+    body = {
+        "v": VERSION,
+        "event": _NAME,
+        "entry": {
+            "id": entry.id,
+            "transfer_id": entry.transfer_id,
+            "account_id": entry.account_id,
+            "counterparty_id": entry.counterparty_id,
+            "direction": entry.direction.value,
+            "amount": str(entry.amount),
+            "balance_after": str(entry.balance_after),
+            "version": entry.version,
+            "currency": entry.currency,
+            "created_at": entry.created_at.isoformat(),
+            "memo": entry.memo,
+        },
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def loads(text: str | bytes) -> BalanceChanged:
+    """Raises ValueError (or KeyError, TypeError) for text that is not an encoded BalanceChanged
+    of this version."""
+    body: Any = json.loads(text)
+    if (
+        not isinstance(body, dict)
+        or body.get("v") != VERSION
+        or body.get("event") != "BalanceChanged"
+    ):
+        raise ValueError(f"not a version {VERSION} BalanceChanged message")
+    entry = body["entry"]
+    return BalanceChanged(
+        Entry(
+            id=_text(entry["id"]),
+            transfer_id=_text(entry["transfer_id"]),
+            account_id=_text(entry["account_id"]),
+            counterparty_id=_optional_text(entry["counterparty_id"]),
+            direction=Direction(entry["direction"]),
+            amount=_decimal(entry["amount"]),
+            balance_after=_decimal(entry["balance_after"]),
+            version=_int(entry["version"]),
+            currency=_text(entry["currency"]),
+            created_at=datetime.fromisoformat(_text(entry["created_at"])),
+            memo=_optional_text(entry["memo"]),
+        )
+    )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _decimal(value: object) -> Decimal:
+    try:
+        number = Decimal(_text(value))
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return number

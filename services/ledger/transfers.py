@@ -1,0 +1,165 @@
+"""Moving money between two accounts, and reading transfers back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from services.domain import validation
+from services.domain.errors import (
+    AccountNotFound,
+    IdempotencyConflict,
+    LedgerError,
+    LedgerUnavailable,
+    SameAccount,
+)
+from services.domain.model import Transfer
+from services.domain.money import check_amount
+from services.ledger.cache import TransferStates
+from services.ledger.ids import new_id
+from services.ledger.locks import KeyedLocks
+from services.ledger.planning import TransferPlan, TransferRequest, fingerprint, plan_request
+from services.ledger.ports import (
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    LedgerStore,
+    TransferAlreadyCommitted,
+    TransferState,
+    TransientStoreError,
+    VersionConflict,
+)
+from services.retry import Backoff
+
+log = logging.getLogger(__name__)
+
+
+class TransferService:
+    def __init__(
+        self,
+        store: LedgerStore,
+        states: TransferStates,
+        *,
+        backoff: Backoff,
+        max_attempts: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._states = states
+        self._locks = KeyedLocks()
+        self._backoff = backoff
+        self._max_attempts = max_attempts
+        self._clock = clock
+
+    async def transfer_credits(
+        self,
+        from_id: str,
+        to_id: str,
+        amount: Decimal | int | str,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+    ) -> Transfer:
+        """TransferCredits: move `amount` atomically in one DynamoDB transaction.
+
+        Raises AccountNotFound, InsufficientFunds, SameAccount, CurrencyMismatch,
+        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); LedgerUnavailable when
+        DynamoDB kept failing. A replayed idempotency key returns the original transfer.
+        """
+        value = check_amount(amount, field="amount")
+        memo = validation.memo(memo)
+        key = validation.idempotency_key(idempotency_key)
+        for account, field in ((from_id, "from_id"), (to_id, "to_id")):
+            if not validation.is_account_id(account):
+                raise AccountNotFound(account, field=field)
+        if from_id == to_id:
+            raise SameAccount(from_id)
+        request = TransferRequest(
+            transfer_id=new_id(),
+            debit_id=new_id(),
+            credit_id=new_id(),
+            from_id=from_id,
+            to_id=to_id,
+            amount=value,
+            memo=memo,
+            key=key,
+            fingerprint=fingerprint(from_id, to_id, value, memo) if key else None,
+        )
+        async with self._locks.hold((from_id, to_id)):
+            return await self._transfer(request)
+
+    async def get_transfers(self, ids: Sequence[str]) -> dict[str, Transfer]:
+        """The transfers that exist among `ids`, by id."""
+        return await self._store.get_transfers(
+            [i for i in dict.fromkeys(ids) if validation.is_record_id(i)]
+        )
+
+    async def get_transfer(self, transfer_id: str) -> Transfer | None:
+        return (await self.get_transfers([transfer_id])).get(transfer_id)
+
+    async def _transfer(self, request: TransferRequest) -> Transfer:
+        # Plan from what this process last saw when it knows both accounts: the commit is then
+        # the only DynamoDB call. `verified` says the state was read from the table, together
+        # with the idempotency record; a refusal is only ever raised on verified state.
+        state = self._states.cached(request)
+        verified = state is None
+        if state is None:
+            state = await self._states.load(request)
+        plan: TransferPlan | None = None
+        for attempt in range(self._max_attempts):
+            while plan is None:
+                if state.idempotency is not None:
+                    return await self._replay(state.idempotency, request)
+                try:
+                    plan = plan_request(request, state.source, state.destination, self._clock)
+                except LedgerError:
+                    if verified:
+                        raise
+                    state, verified = await self._states.load(request), True
+            try:
+                await self._store.commit_transfer(plan)
+            except TransferAlreadyCommitted:
+                pass
+            except IdempotencyKeyTaken as taken:
+                self._states.forget(request)
+                record = taken.record or await self._idempotency_record(request)
+                return await self._replay(record, request)
+            except VersionConflict as conflict:
+                for account_id, account in conflict.current.items():
+                    self._states.remember(account_id, account)
+                state = TransferState(
+                    source=conflict.current.get(request.from_id, plan.source_before),
+                    destination=conflict.current.get(request.to_id, plan.destination_before),
+                    idempotency=None,
+                )
+                # DynamoDB checked the idempotency key and the accounts that moved just now.
+                verified = True
+                plan = None
+                if attempt:  # another process keeps winning: spread out
+                    await self._backoff.sleep(attempt)
+                continue
+            except TransientStoreError as exc:
+                log.info("transfer retried", extra={"attempt": attempt, "reason": str(exc)})
+                await self._backoff.sleep(attempt)  # then resend the very same plan
+                continue
+            self._states.committed(plan)
+            return plan.transfer
+        self._states.forget(request)
+        raise LedgerUnavailable(f"transfer gave up after {self._max_attempts} attempts")
+
+    async def _idempotency_record(self, request: TransferRequest) -> IdempotencyRecord:
+        state = await self._store.load_transfer_state(request.from_id, request.to_id, request.key)
+        if state.idempotency is None:
+            raise LedgerUnavailable("idempotency record vanished")
+        return state.idempotency
+
+    async def _replay(self, record: IdempotencyRecord, request: TransferRequest) -> Transfer:
+        if record.fingerprint != request.fingerprint:
+            raise IdempotencyConflict(record.key)
+        original = (await self._store.get_transfers([record.transfer_id])).get(record.transfer_id)
+        if original is None:
+            raise LedgerUnavailable(
+                f"transfer {record.transfer_id} of an idempotency key is missing"
+            )
+        return original
