@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.web import web_routes
@@ -43,14 +45,16 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready: DynamoDB and the ledger table answer."""
+    """Ready: DynamoDB and the ledger table answer. Says how callers authenticate, so that a
+    deployment running with authentication disabled is visible from outside."""
     services: ApiServices = request.app.state.services
+    auth = {"auth": services.identity.mode}
     try:
         await asyncio.wait_for(services.ledger.ping(), READY_TIMEOUT_SECONDS)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; details go to the log
         log.warning("readiness check failed", extra={"reason": repr(exc)})
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", **auth}, status_code=503)
+    return JSONResponse({"status": "ok", **auth})
 
 
 def create_app(
@@ -109,6 +113,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/auth/dev-token", dev_token, methods=["POST"]),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static"),
             *web_routes(settings),
         ],
@@ -125,4 +130,22 @@ async def _start(app: Starlette, services: ApiServices, *, demo: bool) -> None:
 
         await load_demo(services.ledger)
     app.state.services = services
-    log.info("ledger API ready", extra={"embedded_dynamodb": services.embedded})
+    identity = services.identity
+    if identity.mode == "disabled":
+        log.warning(
+            "authentication is DISABLED (LEDGER_AUTH_DISABLED): every request acts as an "
+            "operator; never run this where anyone else can reach it"
+        )
+    if identity.development is not None:
+        # The embedded server's newcomer path: GraphiQL opens with an operator's token, and
+        # the terminal shows it once (a development key, never trusted outside this mode).
+        token = identity.development_token("admin", operator=True)
+        app.state.graphiql_headers = {"Authorization": f"Bearer {token}"}
+        sys.stderr.write(
+            "Development operator token (embedded mode only; GraphiQL already has it; "
+            f"`ledger dev-token --sub alice` makes a holder's):\n{token}\n"
+        )
+    log.info(
+        "ledger API ready",
+        extra={"embedded_dynamodb": services.embedded, "auth": identity.mode},
+    )

@@ -7,8 +7,10 @@ import contextlib
 
 import typer
 
-from entrypoints import worker_cli
+from entrypoints import identity_cli, worker_cli
 from entrypoints.logs import configure_logging
+from services.identity.errors import IdentityConfigurationError
+from services.identity.wiring import check_serving
 from services.ledger import Ledger
 from services.settings import Settings
 
@@ -60,13 +62,20 @@ def serve(
     """Serve the GraphQL API (and GraphiQL) on /graphql with uvicorn.
 
     With no DynamoDB configured (AWS_ENDPOINT_URL or AWS credentials) it starts the embedded
-    in-memory endpoint: data is lost when the process stops.
+    in-memory endpoint: data is lost when the process stops, and requests authenticate with
+    development tokens (`ledger dev-token`). On a real table it needs LEDGER_AUTH_ISSUER (or
+    LEDGER_AUTH_API_KEYS_ONLY, or LEDGER_AUTH_DISABLED for experiments).
     """
     import uvicorn
 
     from entrypoints.app import create_app
 
     settings = Settings()
+    try:
+        check_serving(settings, embedded=settings.use_embedded())
+    except IdentityConfigurationError as refused:
+        typer.echo(f"ledger serve: {refused}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql", err=True)
     uvicorn.run(
         create_app(settings, demo=demo),
@@ -84,4 +93,6 @@ def serve(
 
 
 app.command("stream-worker")(worker_cli.stream_worker)
+app.command("dev-token")(identity_cli.dev_token)
+app.add_typer(identity_cli.api_keys_app, name="api-keys")
 app.add_typer(worker_cli.notifications_app, name="notifications")

@@ -22,12 +22,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
-from entrypoints.graphql_ws import KeepAliveTransportWSHandler
+from entrypoints.graphql_ws import KeepAliveTransportWSHandler, LegacyWSHandler
 from graph.context import Context
+from services.domain.errors import ErrorCode
+from services.identity import authorization_from_connection_params
+from services.identity.errors import Unauthenticated
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -74,6 +79,16 @@ def negotiate(accept: str | None) -> str:
     return GRAPHQL_RESPONSE_JSON if wanted > 0 and wanted >= legacy else JSON
 
 
+def is_ide_page(request: Request) -> bool:
+    """A browser asking for GraphiQL (what Strawberry renders the IDE for)."""
+    accept = request.headers.get("accept", "")
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and ("text/html" in accept or "*/*" in accept)
+    )
+
+
 def is_request_error(result: ExecutionResult) -> bool:
     """True when the operation failed before execution: every error lacks a field path."""
     return (
@@ -85,6 +100,7 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 class LedgerGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
         self,
@@ -111,11 +127,66 @@ class LedgerGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        # Every GraphQL request is authenticated before anything is parsed; only the GraphiQL
+        # page itself (no data) is public.
+        if not (self.graphql_ide and is_ide_page(request)):
+            services: ApiServices = request.app.state.services
+            authorization = request.headers.get("authorization")
+            try:
+                principal = await services.identity.authenticator.authenticate(authorization)
+            except Unauthenticated as refused:
+                response = self.unauthenticated_response(request, refused, authorization)
+                await response(scope, receive, send)
+                return
+            request.state.principal = principal
         try:
             response = await self.run(request)
         except HTTPException as error:
             response = self.error_response(request, error.status_code, error.reason)
         await response(scope, receive, send)
+
+    def unauthenticated_response(
+        self, request: Request, refused: Unauthenticated, authorization: str | None
+    ) -> Response:
+        """HTTP 401 with the RFC 6750 challenge; the reason is a fixed phrase, never the token."""
+        challenge = 'Bearer realm="ledger"'
+        if authorization:
+            challenge += ', error="invalid_token"'
+        body = {
+            "errors": [
+                {
+                    "message": f"authentication required ({refused.reason})",
+                    "extensions": {"code": ErrorCode.UNAUTHENTICATED.value},
+                }
+            ]
+        }
+        media_type = negotiate(request.headers.get("accept"))
+        return Response(
+            self.encode_json(body),
+            status_code=401,
+            headers={"WWW-Authenticate": challenge},
+            media_type=f"{media_type}; charset=utf-8",
+        )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a websocket in its `connection_init`: the payload's `Authorization`
+        (what Apollo, urql and graphql-ws send as `connectionParams`), else the upgrade
+        request's header. Refused: 4403 before any operation runs."""
+        credential = (
+            authorization_from_connection_params(context.connection_params) or context.credential
+        )
+        try:
+            context.principal = await context.authenticate(credential)
+        except Unauthenticated as refused:
+            raise ConnectionRejectionError(
+                {
+                    "message": f"authentication required ({refused.reason})",
+                    "code": ErrorCode.UNAUTHENTICATED.value,
+                }
+            ) from None
+        context.credential = credential
+        acknowledged: UnsetType = UNSET  # an ack without payload
+        return acknowledged
 
     def error_response(self, request: Request, status_code: int, reason: str) -> Response:
         """A request that never reached execution, as a GraphQL response body."""
@@ -132,8 +203,21 @@ class LedgerGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services: ApiServices = request.app.state.services
+        if isinstance(request, WebSocket):
+            # Authenticated by its connection_init (on_ws_connect); the upgrade request's
+            # header is the fallback credential.
+            context = Context.for_request(
+                services.ledger,
+                principal=None,
+                max_page_size=services.settings.graphql_max_page_size,
+                balances=services.balances,
+            )
+            context.credential = request.headers.get("authorization")
+            context.authenticator = services.identity.authenticator
+            return context
         return Context.for_request(
             services.ledger,
+            principal=getattr(request.state, "principal", None),  # None: the GraphiQL page
             max_page_size=services.settings.graphql_max_page_size,
             balances=services.balances,
         )
@@ -194,7 +278,10 @@ class LedgerGraphQL(GraphQL[Context, None]):
         return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
+        # Embedded mode only: the development operator's token, so the first query just works.
+        headers = getattr(request.app.state, "graphiql_headers", None)
         page = self._graphiql_page.replace("{endpoint}", html.escape(request.url.path))
+        page = page.replace("{headers}", html.escape(json.dumps(headers) if headers else ""))
         return HTMLResponse(
             page,
             headers={

@@ -1,10 +1,14 @@
-"""Server keep-alive pings for graphql-transport-ws, which Strawberry never sends itself.
+"""The two GraphQL websocket protocols, with what the stock handlers lack.
 
-Idle websockets behind load balancers and proxies are cut after a minute or so; a subscriber
-waiting for a rare balance change is exactly such a socket. The legacy graphql-ws protocol
-has Strawberry's own `ka` messages (`keep_alive=True`); this handler sends the protocol's
-`{"type": "ping"}` on graphql-transport-ws at the same interval, once the connection is
-acknowledged. Clients answer with `pong`, which Strawberry accepts and ignores.
+- Authentication in `connection_init` (the view's `on_ws_connect`), and no socket outliving
+  its credential: a token is closed with 4403 when it expires, an API key when it is revoked
+  (checked again every few seconds).
+- graphql-transport-ws: the server's keep-alive `ping`, which Strawberry never sends itself.
+  Idle websockets behind load balancers are cut after a minute or so; a subscriber waiting
+  for a rare balance change is exactly such a socket.
+- Legacy graphql-ws: a repeated `connection_init` closes the socket (4429) instead of
+  starting one more keep-alive task each time; a refused one closes it with 4403 like the
+  other protocol; a socket that never sends `connection_init` is closed (4408).
 """
 
 from __future__ import annotations
@@ -12,30 +16,98 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
+from strawberry.types.unset import UnsetType
 
 from graph.context import Context
+from services.identity.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 
+#: Close codes shared by both protocols.
+FORBIDDEN = 4403
+INIT_TIMEOUT = 4408
+TOO_MANY_INITS = 4429
+#: How often a socket authenticated by an API key checks that the key still stands.
+CREDENTIAL_RECHECK_SECONDS = 5.0
+
+Closer = Callable[[int, str], Awaitable[None]]
+
+
+async def watch_credential(context: Context, close: Closer, recheck_seconds: float) -> None:
+    """Close the socket with 4403 when its credential stops being valid: at a token's expiry,
+    or when a re-check of an API key (revoked) fails."""
+    principal = context.principal
+    if principal is None:
+        return
+    while True:
+        delay = recheck_seconds if principal.api_key_id is not None else None
+        if principal.expires_at is not None:
+            until_expiry = (principal.expires_at - datetime.now(UTC)).total_seconds()
+            delay = until_expiry if delay is None else min(delay, until_expiry)
+        if delay is None:
+            return  # nothing can expire: a development-disabled or system principal
+        await asyncio.sleep(max(delay, 0))
+        if principal.expired(datetime.now(UTC)):
+            await close(FORBIDDEN, "credentials expired")
+            return
+        if principal.api_key_id is not None:
+            try:
+                await context.authenticate(context.credential)
+            except Unauthenticated:
+                await close(FORBIDDEN, "credentials revoked")
+                return
+
+
+class CredentialWatch:
+    """The one task per socket that enforces `watch_credential`."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, context: Context, close: Closer, recheck_seconds: float) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(watch_credential(context, close, recheck_seconds))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected, RuntimeError):
+                await self._task
+
 
 class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws with a `ping` every `view.keep_alive_interval` seconds."""
+    """graphql-transport-ws with a `ping` every `view.keep_alive_interval` seconds, once
+    acknowledged, and the credential watch."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keep_alive_task: asyncio.Task[None] | None = None
+        self._credential = CredentialWatch()
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()
         interval = self.view.keep_alive_interval
         if interval:
             self._keep_alive_task = asyncio.create_task(self._ping_every(interval))
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self._credential.start(self.context, self._close, CREDENTIAL_RECHECK_SECONDS)
+
+    async def _close(self, code: int, reason: str) -> None:
+        await self.websocket.close(code=code, reason=reason)
 
     async def _ping_every(self, interval: float) -> None:
         try:
@@ -52,4 +124,61 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self._keep_alive_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keep_alive_task
+        await self._credential.stop()
         await super().shutdown()
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """The legacy graphql-ws protocol, closed like graphql-transport-ws where it is silent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_received = False
+        self._credential = CredentialWatch()
+        self._init_timeout: asyncio.Task[None] | None = None
+
+    async def handle(self) -> None:
+        seconds = self.view.connection_init_wait_timeout.total_seconds()
+        self._init_timeout = asyncio.create_task(self._close_unless_initialised(seconds))
+        try:
+            await super().handle()
+        finally:
+            self._init_timeout.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._init_timeout
+            await self._credential.stop()
+
+    async def _close_unless_initialised(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if not self._init_received:
+            with contextlib.suppress(WebSocketDisconnected, RuntimeError, OSError):
+                await self._close(INIT_TIMEOUT, "Connection initialisation timeout")
+
+    async def _close(self, code: int, reason: str) -> None:
+        await self.websocket.close(code=code, reason=reason)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if self._init_received:
+            await self._close(TOO_MANY_INITS, "Too many initialisation requests")
+            return
+        self._init_received = True
+        payload = message.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            await self.send_message({"type": "connection_error"})
+            await self.websocket.close(code=1000, reason="")
+            return
+        self.context.connection_params = payload
+        try:
+            ack_payload = await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as rejected:
+            await self.send_message({"type": "connection_error", "payload": rejected.payload})
+            await self.websocket.close(code=FORBIDDEN, reason="Forbidden")
+            return
+        if isinstance(ack_payload, UnsetType) or ack_payload is None:
+            await self.send_message({"type": "connection_ack"})
+        else:
+            await self.send_message({"type": "connection_ack", "payload": ack_payload})
+        self.connection_acknowledged = True
+        if self.keep_alive:
+            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+        self._credential.start(self.context, self._close, CREDENTIAL_RECHECK_SECONDS)

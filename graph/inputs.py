@@ -23,6 +23,11 @@ class CreateAccountInput:
     )
     email: str | None = None
     phone: str | None = strawberry.field(default=None, description="E.164, such as +14155550100.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Operators only: the holder (token subject) who will own it. A holder's "
+        "accounts are its own; null from an operator: an operators-only account.",
+    )
 
 
 @strawberry.input

@@ -53,6 +53,9 @@ class Account:
     currency: str = strawberry.field(description="ISO 4217 code, such as USD.")
     email: str | None
     phone: str | None = strawberry.field(description="E.164, such as +14155550100.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        description="The subject of the holder who owns it; null: an operators-only account."
+    )
     created_at: datetime
 
     @classmethod
@@ -63,6 +66,7 @@ class Account:
             currency=account.currency,
             email=account.email,
             phone=account.phone,
+            owner_id=strawberry.ID(account.owner_id) if account.owner_id is not None else None,
             created_at=account.created_at,
         )
 

@@ -6,8 +6,9 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import request_error
+from graph.me import Me, me
 from graph.types import Account, Transfer, load_account
-from services import InvalidInput
+from services import InvalidInput, LedgerError
 
 
 def check_ids(info: Info, ids: list[strawberry.ID]) -> list[str]:
@@ -29,7 +30,10 @@ async def accounts(info: Info, ids: list[strawberry.ID]) -> list[Account | None]
 
 
 async def missing_accounts(info: Info, ids: list[strawberry.ID]) -> list[strawberry.ID]:
-    missing = await info.context.ledger.missing_account_ids(check_ids(info, ids))
+    try:
+        missing = await info.context.ledger.missing_account_ids(check_ids(info, ids))
+    except LedgerError as error:
+        raise request_error(error, {"ids": "ids"}) from error
     return [strawberry.ID(i) for i in missing]
 
 
@@ -41,17 +45,25 @@ async def transfer(info: Info, id: strawberry.ID) -> Transfer | None:
 @strawberry.type
 class Query:
     account: Account | None = strawberry.field(
-        resolver=account, description="The account, or null when it does not exist."
+        resolver=account,
+        description="The account, or null when it does not exist or is not the caller's.",
     )
     accounts: list[Account | None] = strawberry.field(
         resolver=accounts,
         description="The accounts in the order of `ids`, null where one does not exist. "
-        "At most 100 ids by default (LEDGER_GRAPHQL_MAX_PAGE_SIZE); one batched read.",
+        "A holder sees only its own. At most 100 ids by default "
+        "(LEDGER_GRAPHQL_MAX_PAGE_SIZE); one batched read.",
     )
     missing_accounts: list[strawberry.ID] = strawberry.field(
         resolver=missing_accounts,
-        description="The ids among `ids` that are not accounts, in input order, each once.",
+        description="The ids among `ids` that are not accounts, in input order, each once. "
+        "Operators only (FORBIDDEN).",
     )
     transfer: Transfer | None = strawberry.field(
-        resolver=transfer, description="The transfer, or null when it does not exist."
+        resolver=transfer,
+        description="The transfer, or null when it does not exist or touches none of the "
+        "caller's accounts.",
+    )
+    me: Me = strawberry.field(
+        resolver=me, description="Who the caller is, and the accounts it owns."
     )

@@ -30,7 +30,8 @@ async def balance_changed(
     try:
         # Without afterVersion: after the version it reads, so nothing between that read and
         # the hub's subscription is missed, and a closed subscription knows where to resume.
-        stream = await feed.open(str(account_id), after_version)
+        principal = info.context.ledger.principal
+        stream = await feed.open(str(account_id), after_version, principal=principal)
     except LedgerError as error:
         raise request_error(error, ARGUMENTS) from error
     return _changes(info.context, stream, stream.start)
@@ -61,7 +62,8 @@ class Subscription:
         resolver=balance_changed,
         description="Every committed change of the account's balance, in version order, "
         "each once. With `afterVersion` it first replays the changes after that version, then "
-        "continues live, with no gap and no duplicate. Errors: ACCOUNT_NOT_FOUND, "
+        "continues live, with no gap and no duplicate. A holder watches its own accounts only "
+        "(another's is ACCOUNT_NOT_FOUND). Errors: ACCOUNT_NOT_FOUND, "
         "INVALID_INPUT (before any event); SUBSCRIPTION_CLOSED when the server closes it (a "
         "subscriber too slow to keep up, or a shutdown): resubscribe with "
         "`extensions.afterVersion`.",

@@ -14,13 +14,14 @@ from services.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-#: (id, opening balance, currency, email, phone)
-DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
-    ("alice", "1000.00", "USD", "alice@example.com", "+14155550101"),
-    ("bob", "250.00", "USD", "bob@example.com", None),
-    ("carol", "0", "USD", None, "+14155550103"),
-    ("dave-eur", "500.00", "EUR", None, None),
-    ("yuki-jpy", "100000", "JPY", None, None),
+#: (id, opening balance, currency, email, phone, owner): each holder's token (`ledger
+#: dev-token --sub alice`) shows that holder's view.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None, str | None, str], ...] = (
+    ("alice", "1000.00", "USD", "alice@example.com", "+14155550101", "alice"),
+    ("bob", "250.00", "USD", "bob@example.com", None, "bob"),
+    ("carol", "0", "USD", None, "+14155550103", "carol"),
+    ("dave-eur", "500.00", "EUR", None, None, "dave"),
+    ("yuki-jpy", "100000", "JPY", None, None, "yuki"),
 )
 
 #: (from, to, amount, memo)
@@ -38,10 +39,15 @@ DEMO_TRANSFERS: tuple[tuple[str, str, str, str], ...] = (
 
 async def load_demo(ledger: Ledger) -> None:
     """Create the demo accounts and transfers (idempotent)."""
-    for account_id, balance, currency, email, phone in DEMO_ACCOUNTS:
+    for account_id, balance, currency, email, phone, owner in DEMO_ACCOUNTS:
         try:
             await ledger.create_account_with_balance(
-                account_id, Decimal(balance), currency=currency, email=email, phone=phone
+                account_id,
+                Decimal(balance),
+                currency=currency,
+                email=email,
+                phone=phone,
+                owner_id=owner,
             )
         except AccountExists:
             log.info("demo account already exists", extra={"account_id": account_id})

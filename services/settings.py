@@ -9,7 +9,9 @@ import os
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from services.identity.settings import AuthSettings
 
 # Where the standard AWS credential chain would find credentials without our help.
 _AWS_CREDENTIAL_HINTS = (
@@ -21,7 +23,9 @@ _AWS_CREDENTIAL_HINTS = (
 )
 
 
-class Settings(BaseSettings):
+class Settings(AuthSettings):
+    """Every setting of the service; the authentication ones (`auth_*`) come from AuthSettings."""
+
     model_config = SettingsConfigDict(
         env_prefix="LEDGER_", env_file=".env", extra="ignore", populate_by_name=True
     )

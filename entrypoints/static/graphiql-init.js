@@ -4,6 +4,12 @@
   "use strict";
   var root = document.getElementById("graphiql");
   var endpoint = root.getAttribute("data-endpoint") || window.location.pathname;
+  // Embedded mode puts a development operator's token here; elsewhere it is empty and the
+  // headers editor starts blank (paste `{"Authorization": "Bearer <token>"}` there).
+  var headers = root.getAttribute("data-headers") || "";
+  if (headers) {
+    headers = JSON.stringify(JSON.parse(headers), null, 2);
+  }
   var defaultQuery = [
     "# Start with `ledger serve --demo` to have accounts alice, bob and carol.",
     "query History($id: ID!, $after: String) {",
@@ -38,7 +44,9 @@
       fetcher: fetcher,
       defaultQuery: defaultQuery,
       defaultVariables: '{\n  "id": "alice"\n}',
-      defaultEditorToolsVisibility: true,
+      defaultEditorToolsVisibility: headers ? "headers" : true,
+      headers: headers || undefined,
+      shouldPersistHeaders: false,
     })
   );
 })();

@@ -13,18 +13,20 @@ FIELDS = {
     "currency": "currency",
     "email": "email",
     "phone": "phone",
+    "owner_id": "ownerId",
 }
 
 
 async def create_account(info: Info, input: CreateAccountInput) -> CreateAccountPayload:
     """Open an account, with an opening balance when one is given."""
     try:
-        account = await info.context.ledger.create_account_with_balance(
+        account = await info.context.ledger.create_account(
             str(input.id),
             input.initial_balance if input.initial_balance is not None else 0,
             currency=input.currency,
             email=input.email,
             phone=input.phone,
+            owner_id=str(input.owner_id) if input.owner_id is not None else None,
         )
     except LedgerError as error:
         return CreateAccountPayload(

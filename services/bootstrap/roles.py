@@ -25,11 +25,13 @@ import aioboto3
 
 from services.bootstrap.adapters import open_hub, open_senders
 from services.bootstrap.ledger import open_ledger
+from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
 from services.dynamo.client import make_session, open_client, open_dynamodb
 from services.dynamo.outbox import DynamoNotificationOutbox
 from services.hub import BalanceFeed, EventHub
+from services.identity.wiring import Identity, build_identity, check_serving
 from services.ledger import Ledger
 from services.notifications import Notifier
 from services.notifications.model import Channel
@@ -54,6 +56,8 @@ class ApiServices:
     hub: EventHub
     #: `balances.subscribe_balance(account_id, after_version)`: the resumable live feed.
     balances: BalanceFeed
+    #: Who a request is: `identity.authenticator.authenticate(authorization_header)`.
+    identity: Identity
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,15 @@ class _Wiring:
             raise ValueError("no DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials)")
         session = make_session(settings)
         return cls(stack, session, await open_dynamodb(stack, session, settings))
+
+    async def identity(self, settings: Settings, *, embedded: bool) -> Identity:
+        """The API's authenticator; refuses (IdentityConfigurationError) a real deployment that
+        would accept no credential or skip authentication silently."""
+        check_serving(settings, embedded=embedded)
+        store = DynamoApiKeyStore(self.dynamodb, settings.table_name)
+        identity = build_identity(settings, embedded=embedded, api_keys=store)
+        self.stack.push_async_callback(identity.aclose)
+        return identity
 
     async def hub(self, settings: Settings, ledger: Ledger) -> EventHub:
         return await self.stack.enter_async_context(open_hub(settings, ledger))
@@ -163,7 +176,8 @@ async def bootstrap_api(
         wiring = await _Wiring.open(stack, settings)
         ledger = await open_ledger(wiring.dynamodb, settings)
         hub = await wiring.hub(settings, ledger)
-        yield ApiServices(settings, ledger, embedded, hub, BalanceFeed(hub, ledger))
+        identity = await wiring.identity(settings, embedded=embedded)
+        yield ApiServices(settings, ledger, embedded, hub, BalanceFeed(hub, ledger), identity)
 
 
 async def _stream_services(
@@ -218,12 +232,14 @@ async def bootstrap(
             settings, ledger, hub, senders, embedded=embedded
         )
         worker = await wiring.poller(settings, processor)
+        identity = await wiring.identity(settings, embedded=embedded)
         yield Services(
             settings=settings,
             ledger=ledger,
             embedded=embedded,
             hub=hub,
             balances=BalanceFeed(hub, ledger),
+            identity=identity,
             notifier=notifier,
             processor=processor,
             stream_worker=worker,

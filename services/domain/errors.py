@@ -14,6 +14,10 @@ class ErrorCode(StrEnum):
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     INVALID_INPUT = "INVALID_INPUT"
+    #: The caller is authenticated but the ledger's policy refuses the request.
+    FORBIDDEN = "FORBIDDEN"
+    #: No usable credential (HTTP 401, or a websocket closed with 4403).
+    UNAUTHENTICATED = "UNAUTHENTICATED"
 
 
 class LedgerError(Exception):
@@ -89,6 +93,19 @@ class IdempotencyConflict(LedgerError):
 
 class InvalidInput(LedgerError):
     code = ErrorCode.INVALID_INPUT
+
+
+class Forbidden(LedgerError):
+    """The principal may not do this (a holder creating money, listing missing ids, ...).
+
+    Reading or debiting someone else's account is never Forbidden: it is AccountNotFound, so
+    that ids cannot be probed."""
+
+    code = ErrorCode.FORBIDDEN
+
+    def __init__(self, action: str, *, field: str | None = None) -> None:
+        super().__init__(f"forbidden: {action}", field=field)
+        self.action = action
 
 
 class LedgerUnavailable(Exception):

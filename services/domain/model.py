@@ -23,6 +23,8 @@ class Account:
     version: int
     email: str | None = None
     phone: str | None = None
+    #: The holder (a principal's subject) who may see and debit it; None: operators only.
+    owner_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ class Transfer:
     created_at: datetime
     memo: str | None = None
     idempotency_key: str | None = None
+    #: The subject of the principal that sent it (whose idempotency key it is).
+    initiated_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +73,12 @@ class Page:
     next_cursor: str | None
     #: One opaque cursor per entry, in the same order: pass one as `after` to read on from it.
     cursors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPage:
+    """A page of accounts in id order, one cursor per account, and the cursor for the next."""
+
+    accounts: list[Account]
+    cursors: list[str]
+    next_cursor: str | None

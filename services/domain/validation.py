@@ -13,6 +13,7 @@ ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
 E164_PATTERN = re.compile(r"\+[1-9][0-9]{1,14}")
 MAX_MEMO_LENGTH = 256
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
+MAX_OWNER_ID_LENGTH = 256
 
 
 def is_account_id(value: object) -> bool:
@@ -32,6 +33,25 @@ def account_id(value: object, *, field: str = "account_id") -> str:
             field=field,
         )
     assert isinstance(value, str)
+    return value
+
+
+def owner_id(value: object, *, field: str = "owner_id") -> str | None:
+    """A principal's subject as issuers write them (`auth0|5f...`, a UUID, an e-mail): 1-256
+    printable characters without surrounding spaces. None stays None."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_OWNER_ID_LENGTH
+        or not value.isprintable()
+        or value.strip() != value
+    ):
+        raise InvalidInput(
+            f"{field} must be 1-{MAX_OWNER_ID_LENGTH} printable characters without "
+            "surrounding spaces",
+            field=field,
+        )
     return value
 
 

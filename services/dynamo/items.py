@@ -4,7 +4,8 @@
     account       ACCOUNT#<account id>  ACCOUNT
     entry         ACCOUNT#<account id>  ENTRY#<version, 20 digits>
     transfer      TRANSFER#<transfer id> TRANSFER
-    idempotency   IDEMPOTENCY#<key>     IDEMPOTENCY
+    idempotency   IDEMPOTENCY#<key>     IDEMPOTENCY     (<key> is scoped: <principal scope>#<key>)
+    owned account OWNER#<owner id>      ACCOUNT#<account id>
 
 Entries share their account's partition and sort by the account's version, which grows with
 every commit: a Query on the partition reads history newest first at any depth.
@@ -26,6 +27,7 @@ Key = dict[str, dict[str, str]]
 
 ACCOUNT_SK = "ACCOUNT"
 ENTRY_SK_PREFIX = "ENTRY#"
+OWNED_SK_PREFIX = "ACCOUNT#"
 VERSION_DIGITS = 20
 
 
@@ -43,6 +45,20 @@ def entry_key(account_id: str, version: int) -> Key:
 
 def transfer_key(transfer_id: str) -> Key:
     return {"PK": {"S": f"TRANSFER#{transfer_id}"}, "SK": {"S": "TRANSFER"}}
+
+
+def owned_account_key(owner_id: str, account_id: str) -> Key:
+    return {"PK": {"S": f"OWNER#{owner_id}"}, "SK": {"S": f"{OWNED_SK_PREFIX}{account_id}"}}
+
+
+def owned_account_item(owner_id: str, account_id: str) -> Item:
+    """An owner's index entry for one account: `me.accounts` is one Query on the owner."""
+    return {
+        **owned_account_key(owner_id, account_id),
+        "type": {"S": "OWNED_ACCOUNT"},
+        "owner_id": {"S": owner_id},
+        "account_id": {"S": account_id},
+    }
 
 
 def idempotency_key(key: str) -> Key:
@@ -91,7 +107,7 @@ def account_item(account: Account) -> Item:
         "version": number(account.version),
         "created_at": timestamp(account.created_at),
     }
-    return _with_optional(item, email=account.email, phone=account.phone)
+    return _with_optional(item, email=account.email, phone=account.phone, owner_id=account.owner_id)
 
 
 def account_from_item(item: Mapping[str, Any]) -> Account:
@@ -103,6 +119,7 @@ def account_from_item(item: Mapping[str, Any]) -> Account:
         version=int(item["version"]["N"]),
         email=_optional_text(item, "email"),
         phone=_optional_text(item, "phone"),
+        owner_id=_optional_text(item, "owner_id"),
     )
 
 
@@ -150,7 +167,12 @@ def transfer_item(transfer: Transfer) -> Item:
         "currency": {"S": transfer.currency},
         "created_at": timestamp(transfer.created_at),
     }
-    return _with_optional(item, memo=transfer.memo, idempotency_key=transfer.idempotency_key)
+    return _with_optional(
+        item,
+        memo=transfer.memo,
+        idempotency_key=transfer.idempotency_key,
+        initiated_by=transfer.initiated_by,
+    )
 
 
 def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
@@ -163,6 +185,7 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         created_at=_time(item, "created_at"),
         memo=_optional_text(item, "memo"),
         idempotency_key=_optional_text(item, "idempotency_key"),
+        initiated_by=_optional_text(item, "initiated_by"),
     )
 
 

@@ -114,6 +114,9 @@ class DynamoLedgerStore:
         writes: list[dict[str, Any]] = [{"Put": put_account}]
         if opening is not None:
             writes.append({"Put": self._put_new(codec.entry_item(opening))})
+        if account.owner_id is not None:
+            owned = codec.owned_account_item(account.owner_id, account.id)
+            writes.append({"Put": self._put_new(owned)})
         try:
             await self._client.transact_write_items(
                 TransactItems=writes,  # type: ignore[arg-type]
@@ -126,6 +129,31 @@ class DynamoLedgerStore:
             raise _translate(exc) from exc
         except CONNECTION_ERRORS as exc:
             raise TransientStoreError(str(exc)) from exc
+
+    async def owned_account_ids(
+        self, owner_id: str, after_account_id: str | None, limit: int
+    ) -> list[str]:
+        """Ids of the owner's accounts in id order, after `after_account_id`: one Query."""
+        key = codec.owned_account_key(owner_id, after_account_id or "")
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": key["PK"],
+                ":prefix": {"S": codec.OWNED_SK_PREFIX},
+            },
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if after_account_id is not None:
+            kwargs["ExclusiveStartKey"] = key
+        try:
+            page = await self._client.query(**kwargs)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        except CONNECTION_ERRORS as exc:
+            raise TransientStoreError(str(exc)) from exc
+        return [item["account_id"]["S"] for item in page["Items"]]
 
     async def commit_transfer(self, plan: TransferPlan) -> None:
         """Write the whole transfer in one TransactWriteItems, or nothing.
@@ -160,9 +188,9 @@ class DynamoLedgerStore:
             {"Put": self._put_new(codec.entry_item(plan.credit))},
             {"Put": self._put_new(codec.transfer_item(plan.transfer))},
         ]
-        if plan.transfer.idempotency_key is not None and plan.fingerprint is not None:
+        if plan.stored_key is not None and plan.fingerprint is not None:
             record = IdempotencyRecord(
-                key=plan.transfer.idempotency_key,
+                key=plan.stored_key,
                 fingerprint=plan.fingerprint,
                 transfer_id=plan.transfer.id,
                 created_at=plan.transfer.created_at,

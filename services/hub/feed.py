@@ -19,6 +19,7 @@ from services.domain.model import Account
 from services.hub.ports import EventHub, HistorySource
 from services.hub.replay import committed_changes
 from services.hub.subscription import Subscription
+from services.identity.principal import SYSTEM, Principal
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,17 @@ class BalanceFeed:
         self._history = history
         self._page_size = page_size
 
-    async def open(self, account_id: str, after_version: int | None = None) -> BalanceStream:
+    async def open(
+        self, account_id: str, after_version: int | None = None, *, principal: Principal = SYSTEM
+    ) -> BalanceStream:
         """Subscribe to every change of `account_id` after `after_version` (None: after its
         current version): `changes` yields each exactly once and in version order, then live
         ones until the caller stops.
 
-        Raises AccountNotFound and InvalidInput (negative version) before anything is read from
-        the stream; the stream raises SubscriptionClosed when its reader falls too far behind
-        (resume with the last version).
+        Raises AccountNotFound (also for an account `principal` may not read) and
+        InvalidInput (negative version) before anything is read from the stream; the stream
+        raises SubscriptionClosed when its reader falls too far behind (resume with the last
+        version).
         """
         if after_version is not None and (isinstance(after_version, bool) or after_version < 0):
             raise InvalidInput(
@@ -59,7 +63,7 @@ class BalanceFeed:
             )
         # Read first: once the hub lists the subscriber, where it starts is fixed. The replay,
         # which runs after the hub listens, gives whatever was committed in between.
-        account = await self._history.get_account(account_id)
+        account = await self._history.get_account(account_id, principal=principal)
         start = account.version if after_version is None else after_version
         subscription = await self._hub.subscribe(account_id)
         changes = self._changes(account_id, subscription, start)

@@ -7,6 +7,7 @@ from typing import Protocol
 from services.domain.events import BalanceChanged
 from services.domain.model import Account, Entry
 from services.hub.subscription import Subscription
+from services.identity.principal import Principal
 
 
 class EventHub(Protocol):
@@ -32,4 +33,4 @@ class HistorySource(Protocol):
         self, account_id: str, after_version: int, limit: int = 100
     ) -> list[Entry]: ...
 
-    async def get_account(self, account_id: str) -> Account: ...
+    async def get_account(self, account_id: str, *, principal: Principal = ...) -> Account: ...

@@ -34,6 +34,10 @@ class Authenticator:
     def disabled(self) -> bool:
         return self._disabled
 
+    @property
+    def accepts_tokens(self) -> bool:
+        return self._tokens is not None
+
     async def authenticate(self, authorization: str | None) -> Principal:
         """Raises Unauthenticated: 'missing', 'malformed header', 'api keys not accepted',
         'tokens not accepted', or the verifier's reason."""

@@ -7,6 +7,17 @@ Neither message ever contains a credential: a reason is a short fixed phrase.
 
 from __future__ import annotations
 
+from services.domain.errors import Forbidden
+
+__all__ = [
+    "ApiKeyExists",
+    "ApiKeyNotFound",
+    "Forbidden",
+    "IdentityConfigurationError",
+    "IdentityError",
+    "Unauthenticated",
+]
+
 
 class IdentityError(Exception):
     """Base of every identity failure; `code` is stable for clients and logs."""
@@ -22,16 +33,6 @@ class Unauthenticated(IdentityError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"unauthenticated: {reason}")
         self.reason = reason
-
-
-class Forbidden(IdentityError):
-    """An authenticated principal asked for something the policy refuses."""
-
-    code = "FORBIDDEN"
-
-    def __init__(self, action: str) -> None:
-        super().__init__(f"forbidden: {action}")
-        self.action = action
 
 
 class ApiKeyNotFound(IdentityError):

@@ -17,7 +17,7 @@ import hashlib
 from decimal import Decimal
 
 from services.identity.errors import Forbidden
-from services.identity.principal import Principal
+from services.identity.principal import AuthMethod, Principal
 
 
 def owns(principal: Principal, owner_id: str | None) -> bool:
@@ -56,11 +56,25 @@ def sees_contact_details(principal: Principal, owner_id: str | None) -> bool:
     return principal.is_operator or owns(principal, owner_id)
 
 
-def idempotency_scope(principal: Principal) -> str:
+def idempotency_scope(principal: Principal) -> str | None:
     """A fixed-length prefix for idempotency keys, so two principals' equal keys never meet:
     store `f"{scope}#{key}"`. A hash keeps the prefix unambiguous (no separator in it) and
-    keeps subjects out of item keys."""
+    keeps subjects out of item keys. None for the system's own paths and for disabled
+    authentication: their keys are stored as given (as before identity existed)."""
+    if principal.method in (AuthMethod.SYSTEM, AuthMethod.DISABLED):
+        return None
     return hashlib.sha256(principal.subject.encode()).hexdigest()[:32]
+
+
+def scoped_idempotency_key(principal: Principal, key: str | None) -> str | None:
+    """The key as stored: `<scope>#<key>`, or the key itself for unscoped principals."""
+    scope = idempotency_scope(principal)
+    return key if key is None or scope is None else f"{scope}#{key}"
+
+
+def sees_idempotency_key(principal: Principal, initiated_by: str | None) -> bool:
+    """A transfer's idempotency key: its sender's (and operators') business only."""
+    return principal.is_operator or (initiated_by is not None and initiated_by == principal.subject)
 
 
 def ensure(allowed: bool, action: str) -> None:

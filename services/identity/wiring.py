@@ -39,6 +39,15 @@ class Identity:
             subject, operator=operator, lifetime=self.development_token_lifetime
         )
 
+    @property
+    def mode(self) -> str:
+        """How callers authenticate: oidc, development, api-keys or disabled."""
+        if self.authenticator.disabled:
+            return "disabled"
+        if self.development is not None:
+            return "development"
+        return "oidc" if self.authenticator.accepts_tokens else "api-keys"
+
     async def aclose(self) -> None:
         if self.jwks is not None:
             await self.jwks.aclose()
@@ -53,39 +62,56 @@ def build_identity(
 ) -> Identity:
     """A configured issuer always wins; without one, embedded mode trusts the development
     issuer and real mode accepts API keys only. Raises IdentityConfigurationError."""
-    if settings.disabled:
+    if settings.auth_disabled:
         return Identity(Authenticator(disabled=True), None, None)
     key_verifier = (
-        None if api_keys is None else ApiKeyVerifier(api_keys, ttl=settings.api_key_cache_seconds)
+        None
+        if api_keys is None
+        else ApiKeyVerifier(api_keys, ttl=settings.auth_api_key_cache_seconds)
     )
-    if settings.issuer or settings.jwks_url:
-        if not settings.issuer or not settings.audience:
+    if settings.auth_issuer or settings.auth_jwks_url:
+        if not settings.auth_issuer or not settings.auth_audience:
             raise IdentityConfigurationError(
                 "LEDGER_AUTH_ISSUER and LEDGER_AUTH_AUDIENCE are both needed to accept JWTs"
             )
         source = HttpJwksKeySource(
-            issuer=settings.issuer,
-            jwks_url=settings.jwks_url,
+            issuer=settings.auth_issuer,
+            jwks_url=settings.auth_jwks_url,
             client=http,
-            timeout_seconds=settings.jwks_timeout_seconds,
-            min_refresh_interval=settings.jwks_min_refresh_seconds,
-            max_age=settings.jwks_max_age_seconds,
+            timeout_seconds=settings.auth_jwks_timeout_seconds,
+            min_refresh_interval=settings.auth_jwks_min_refresh_seconds,
+            max_age=settings.auth_jwks_max_age_seconds,
         )
         verifier = JwtVerifier(
-            issuer=settings.issuer,
-            audience=settings.audience,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
             keys=source,
-            algorithms=settings.algorithms,
-            admin_scope=settings.admin_scope,
-            leeway_seconds=settings.leeway_seconds,
+            algorithms=settings.auth_algorithms,
+            admin_scope=settings.auth_admin_scope,
+            leeway_seconds=settings.auth_leeway_seconds,
         )
         return Identity(Authenticator(tokens=verifier, api_keys=key_verifier), None, source)
     if embedded:
-        development = DevelopmentIssuer(settings.dev_key_path, admin_scope=settings.admin_scope)
+        development = DevelopmentIssuer(
+            settings.auth_dev_key_path, admin_scope=settings.auth_admin_scope
+        )
         authenticator = Authenticator(
-            tokens=development.verifier(leeway_seconds=settings.leeway_seconds),
+            tokens=development.verifier(leeway_seconds=settings.auth_leeway_seconds),
             api_keys=key_verifier,
         )
-        lifetime = timedelta(hours=settings.dev_token_hours)
+        lifetime = timedelta(hours=settings.auth_dev_token_hours)
         return Identity(authenticator, development, None, lifetime)
     return Identity(Authenticator(api_keys=key_verifier), None, None)
+
+
+def check_serving(settings: AuthSettings, *, embedded: bool) -> None:
+    """Secure by default: an API on real DynamoDB must be told how clients authenticate.
+    Raises IdentityConfigurationError naming the settings to choose from."""
+    if embedded or settings.auth_disabled or settings.auth_issuer or settings.auth_api_keys_only:
+        return
+    raise IdentityConfigurationError(
+        "no authentication is configured for a real DynamoDB table: set LEDGER_AUTH_ISSUER "
+        "and LEDGER_AUTH_AUDIENCE (an OIDC provider), or LEDGER_AUTH_API_KEYS_ONLY=true "
+        "(API keys only), or LEDGER_AUTH_DISABLED=true (every request is an operator; "
+        "local experiments only)"
+    )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from services.domain import validation
-from services.domain.errors import AccountExists, AccountNotFound, LedgerUnavailable
-from services.domain.model import Account
+from services.domain.errors import (
+    AccountExists,
+    AccountNotFound,
+    Forbidden,
+    InvalidInput,
+    LedgerUnavailable,
+)
+from services.domain.model import Account, AccountPage
 from services.domain.money import check_amount, in_currency, validate_currency
+from services.identity import policy
+from services.identity.principal import SYSTEM, Principal
 from services.ledger.cache import AccountCache
+from services.ledger.cursor import decode_owned_cursor, encode_owned_cursor
 from services.ledger.ids import new_id
 from services.ledger.planning import opening_entry
 from services.ledger.ports import LedgerStore, TransientStoreError
@@ -43,16 +52,26 @@ class AccountService:
         currency: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        owner_id: str | None = None,
+        principal: Principal = SYSTEM,
     ) -> Account:
         """Open an account; never overwrites. A non-zero opening balance is the first entry.
 
-        Raises AccountExists, InvalidAmount (negative, too large, too many decimals) and
-        InvalidInput (malformed id, currency, email or phone).
+        A holder opens accounts for itself only, with a zero balance (Forbidden otherwise);
+        operators may name any owner (None: an account only operators reach).
+        Raises AccountExists, Forbidden, InvalidAmount (negative, too large, too many
+        decimals) and InvalidInput (malformed id, currency, email, phone or owner).
         """
         account_id = validation.account_id(account_id)
         code = validate_currency(currency if currency is not None else self._default_currency)
         amount = check_amount(initial_balance, field="initial_balance", allow_zero=True)
         balance = in_currency(amount, code, field="initial_balance")
+        owner_id = validation.owner_id(owner_id)
+        if not policy.may_create_account(principal, owner_id, balance):
+            refused = "owner_id" if owner_id is not None else "initial_balance"
+            raise Forbidden(
+                "only operators open accounts for others or with a balance", field=refused
+            )
         now = self._clock()
         account = Account(
             id=account_id,
@@ -62,6 +81,7 @@ class AccountService:
             version=1 if balance else 0,
             email=validation.email(email),
             phone=validation.phone(phone),
+            owner_id=policy.owner_of_new_account(principal, owner_id),
         )
         opening = opening_entry(account, new_id(), new_id(), now) if balance else None
         for attempt in range(self._max_attempts):
@@ -80,26 +100,71 @@ class AccountService:
                 await self._backoff.sleep(attempt)
         raise LedgerUnavailable(f"could not create account {account_id!r}")
 
-    async def get_account(self, account_id: str) -> Account:
-        """The whole account. Raises AccountNotFound."""
+    async def get_account(self, account_id: str, *, principal: Principal = SYSTEM) -> Account:
+        """The whole account. Raises AccountNotFound (also for an account `principal` may not
+        read: the two are indistinguishable)."""
         if validation.is_account_id(account_id):
             account = (await self._store.get_accounts([account_id])).get(account_id)
-            if account is not None:
+            if account is not None and policy.may_read_account(principal, account.owner_id):
                 return account
         raise AccountNotFound(account_id)
 
-    async def get_accounts(self, ids: Sequence[str]) -> dict[str, Account]:
-        """The accounts that exist among `ids`, by id (one batched read per 100 ids)."""
-        return await self._store.get_accounts(
+    async def get_accounts(
+        self, ids: Sequence[str], *, principal: Principal = SYSTEM
+    ) -> dict[str, Account]:
+        """The accounts among `ids` that exist and `principal` may read, by id (one batched
+        read per 100 ids)."""
+        found = await self._store.get_accounts(
             [i for i in dict.fromkeys(ids) if validation.is_account_id(i)]
         )
+        if principal.is_operator:
+            return found
+        return {i: a for i, a in found.items() if policy.may_read_account(principal, a.owner_id)}
 
-    async def missing_account_ids(self, ids: Sequence[str]) -> list[str]:
-        """The ids that do not exist, in input order, each once."""
+    async def missing_account_ids(
+        self, ids: Sequence[str], *, principal: Principal = SYSTEM
+    ) -> list[str]:
+        """The ids that do not exist, in input order, each once. Operators only (Forbidden):
+        for a holder it would tell which of others' ids exist."""
+        if not policy.may_list_missing_accounts(principal):
+            raise Forbidden("only operators list missing accounts", field="ids")
         unique = list(dict.fromkeys(ids))
         found = await self.get_accounts(unique)
         return [i for i in unique if i not in found]
 
-    async def inquire_balance(self, account_id: str) -> Decimal:
+    async def inquire_balance(self, account_id: str, *, principal: Principal = SYSTEM) -> Decimal:
         """InquireBalance: the exact balance. Raises AccountNotFound."""
-        return (await self.get_account(account_id)).balance
+        return (await self.get_account(account_id, principal=principal)).balance
+
+    async def readable_ids(self, ids: Iterable[str], *, principal: Principal) -> set[str]:
+        """Which of `ids` `principal` may read. Owners never change, so what this process
+        already knows of an account answers without a read."""
+        wanted = set(ids)
+        if principal.is_operator:
+            return wanted
+        known = {i: self._cache.get(i) for i in wanted}
+        unknown = [i for i, account in known.items() if account is None]
+        fetched = await self._store.get_accounts(unknown) if unknown else {}
+        readable = set()
+        for account_id in wanted:
+            account = known[account_id] or fetched.get(account_id)
+            if account is not None and policy.may_read_account(principal, account.owner_id):
+                readable.add(account_id)
+        return readable
+
+    async def owned_accounts(
+        self, principal: Principal, limit: int, after: str | None = None
+    ) -> AccountPage:
+        """`principal`'s own accounts in id order, `limit` per page; `after` is a cursor of a
+        previous page. Raises InvalidInput (bad limit or cursor)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be an integer from 1 to 1000", field="limit")
+        owner = principal.subject
+        after_id = decode_owned_cursor(after, owner) if after is not None else None
+        ids = await self._store.owned_account_ids(owner, after_id, limit + 1)
+        page_ids = ids[:limit]
+        found = await self._store.get_accounts(page_ids) if page_ids else {}
+        accounts = [found[i] for i in page_ids if i in found]
+        cursors = [encode_owned_cursor(owner, account.id) for account in accounts]
+        more = len(ids) > limit and bool(cursors)
+        return AccountPage(accounts, cursors, cursors[-1] if more else None)

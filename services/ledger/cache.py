@@ -64,7 +64,9 @@ class TransferStates:
 
     async def load(self, request: TransferRequest) -> TransferState:
         """Read both accounts and the idempotency record from the table, and remember them."""
-        state = await self._store.load_transfer_state(request.from_id, request.to_id, request.key)
+        state = await self._store.load_transfer_state(
+            request.from_id, request.to_id, request.stored_key
+        )
         self.remember(request.from_id, state.source)
         self.remember(request.to_id, state.destination)
         return state

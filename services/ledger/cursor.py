@@ -1,9 +1,11 @@
-"""Opaque history cursors: an account and an entry version, so page N costs what page 1 does."""
+"""Opaque cursors: history (an account and an entry version, so page N costs what page 1
+does) and an owner's account list (the owner and the last account id)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 
 from services.domain.errors import InvalidInput
 
@@ -27,3 +29,25 @@ def decode_cursor(cursor: str, account_id: str, *, field: str = "after") -> int:
     if prefix != _PREFIX or owner != account_id or version < 1 or not version_text.isdigit():
         raise InvalidInput(f"{field} is not a cursor of account {account_id!r}", field=field)
     return version
+
+
+_OWNED_PREFIX = "o1"
+
+
+def encode_owned_cursor(owner_id: str, account_id: str) -> str:
+    """The cursor after `account_id` in `owner_id`'s list of accounts."""
+    raw = json.dumps([_OWNED_PREFIX, owner_id, account_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_owned_cursor(cursor: str, owner_id: str, *, field: str = "after") -> str:
+    """The account id an owner-list cursor points at. Raises InvalidInput for a cursor of
+    another owner, another list, or a forged one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        prefix, owner, account_id = json.loads(raw)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput(f"{field} is not a valid cursor", field=field) from None
+    if prefix != _OWNED_PREFIX or owner != owner_id or not isinstance(account_id, str):
+        raise InvalidInput(f"{field} is not a cursor of this account list", field=field)
+    return account_id

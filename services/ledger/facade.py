@@ -7,7 +7,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from services.identity.principal import Principal
 from services.ledger.accounts import AccountService
+from services.ledger.acting import ActingLedger
 from services.ledger.cache import AccountCache, TransferStates
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
@@ -53,6 +55,7 @@ class Ledger:
         self.transfers = TransferService(
             store,
             TransferStates(store, cache),
+            self.accounts,
             backoff=backoff,
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
@@ -66,6 +69,7 @@ class Ledger:
         #: CheckUsersExist, the original name of `missing_account_ids`.
         self.check_users_exist = self.accounts.missing_account_ids
         self.inquire_balance = self.accounts.inquire_balance
+        self.owned_accounts = self.accounts.owned_accounts
         self.transfer_credits = self.transfers.transfer_credits
         self.get_transfers = self.transfers.get_transfers
         self.get_transfer = self.transfers.get_transfer
@@ -83,6 +87,10 @@ class Ledger:
         from services.bootstrap.ledger import LedgerConnection
 
         return LedgerConnection(settings)
+
+    def acting_as(self, principal: Principal) -> ActingLedger:
+        """The ledger as `principal` sees it: what the API gives each request."""
+        return ActingLedger(self, principal)
 
     async def close(self) -> None:
         if self._on_close is not None:

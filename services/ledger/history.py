@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.domain import validation
 from services.domain.errors import AccountNotFound, InvalidInput
 from services.domain.model import Entry, Page
+from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.cursor import decode_cursor, encode_cursor
 from services.ledger.ports import LedgerStore
@@ -18,15 +19,24 @@ class HistoryService:
         self._store = store
         self._accounts = accounts
 
-    async def get_transactions(self, account_id: str, limit: int, after: str | None = None) -> Page:
+    async def get_transactions(
+        self,
+        account_id: str,
+        limit: int,
+        after: str | None = None,
+        *,
+        principal: Principal = SYSTEM,
+    ) -> Page:
         """GetTransactions: entries newest first, `limit` per page (1 to MAX_PAGE_SIZE).
 
-        `after` is the `next_cursor` of the previous page. Raises AccountNotFound and
-        InvalidInput (bad limit or cursor).
+        `after` is the `next_cursor` of the previous page. Raises AccountNotFound (also for an
+        account `principal` may not read) and InvalidInput (bad limit or cursor).
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}", field="limit")
-        if not validation.is_account_id(account_id):
+        if not validation.is_account_id(account_id) or not await self._accounts.readable_ids(
+            [account_id], principal=principal
+        ):
             raise AccountNotFound(account_id)
         # Newest first: the page after a cursor holds the entries older than the one it names.
         older_than = decode_cursor(after, account_id) if after is not None else None

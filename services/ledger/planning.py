@@ -11,6 +11,8 @@ from decimal import Decimal
 from services.domain.errors import AccountNotFound, CurrencyMismatch, InsufficientFunds
 from services.domain.model import Account, Direction, Entry, Transfer
 from services.domain.money import in_currency
+from services.identity import policy
+from services.identity.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +26,15 @@ class TransferRequest:
     to_id: str
     amount: Decimal
     memo: str | None
+    #: The client's idempotency key, as it sent it.
     key: str | None
     fingerprint: str | None
+    principal: Principal
+
+    @property
+    def stored_key(self) -> str | None:
+        """The idempotency key as stored: scoped to the principal that sent it."""
+        return policy.scoped_idempotency_key(self.principal, self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,8 @@ class TransferPlan:
     credit: Entry
     #: Present when the caller gave an idempotency key: stored in the same transaction.
     fingerprint: str | None
+    #: The idempotency key as stored (scoped to the principal); None without a key.
+    stored_key: str | None = None
 
     @property
     def source_after(self) -> Account:
@@ -80,7 +91,8 @@ def plan_request(
     Raises AccountNotFound, CurrencyMismatch, InvalidAmount (too many decimals for the
     currency) and InsufficientFunds.
     """
-    if source is None:
+    # Someone else's account is indistinguishable from a missing one: ids cannot be probed.
+    if source is None or not policy.may_debit_account(request.principal, source.owner_id):
         raise AccountNotFound(request.from_id, field="from_id")
     if destination is None:
         raise AccountNotFound(request.to_id, field="to_id")
@@ -98,6 +110,7 @@ def plan_request(
         created_at=clock(),
         memo=request.memo,
         idempotency_key=request.key,
+        initiated_by=request.principal.subject,
     )
     return plan_transfer(
         transfer=transfer,
@@ -106,6 +119,7 @@ def plan_request(
         debit_id=request.debit_id,
         credit_id=request.credit_id,
         request_fingerprint=request.fingerprint,
+        stored_key=request.stored_key,
     )
 
 
@@ -117,6 +131,7 @@ def plan_transfer(
     debit_id: str,
     credit_id: str,
     request_fingerprint: str | None,
+    stored_key: str | None = None,
 ) -> TransferPlan:
     """Balances and versions after the transfer; the caller has checked funds and currency."""
     debit = Entry(
@@ -152,6 +167,7 @@ def plan_transfer(
         debit=debit,
         credit=credit,
         fingerprint=request_fingerprint,
+        stored_key=stored_key,
     )
 
 

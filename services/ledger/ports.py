@@ -62,6 +62,10 @@ class LedgerStore(Protocol):
 
     async def create_account(self, account: Account, opening: Entry | None) -> None: ...
 
+    async def owned_account_ids(
+        self, owner_id: str, after_account_id: str | None, limit: int
+    ) -> list[str]: ...
+
     async def load_transfer_state(
         self, from_id: str, to_id: str, idempotency_key: str | None
     ) -> TransferState: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,6 +18,9 @@ from services.domain.errors import (
 )
 from services.domain.model import Transfer
 from services.domain.money import check_amount
+from services.identity import policy
+from services.identity.principal import SYSTEM, Principal
+from services.ledger.accounts import AccountService
 from services.ledger.cache import TransferStates
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks
@@ -40,6 +44,7 @@ class TransferService:
         self,
         store: LedgerStore,
         states: TransferStates,
+        accounts: AccountService,
         *,
         backoff: Backoff,
         max_attempts: int,
@@ -47,6 +52,7 @@ class TransferService:
     ) -> None:
         self._store = store
         self._states = states
+        self._accounts = accounts
         self._locks = KeyedLocks()
         self._backoff = backoff
         self._max_attempts = max_attempts
@@ -60,9 +66,12 @@ class TransferService:
         *,
         idempotency_key: str | None = None,
         memo: str | None = None,
+        principal: Principal = SYSTEM,
     ) -> Transfer:
         """TransferCredits: move `amount` atomically in one DynamoDB transaction.
 
+        A holder may debit only its own accounts: someone else's is AccountNotFound. The
+        idempotency key is the principal's own (two principals never share one).
         Raises AccountNotFound, InsufficientFunds, SameAccount, CurrencyMismatch,
         InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); LedgerUnavailable when
         DynamoDB kept failing. A replayed idempotency key returns the original transfer.
@@ -85,18 +94,33 @@ class TransferService:
             memo=memo,
             key=key,
             fingerprint=fingerprint(from_id, to_id, value, memo) if key else None,
+            principal=principal,
         )
         async with self._locks.hold((from_id, to_id)):
             return await self._transfer(request)
 
-    async def get_transfers(self, ids: Sequence[str]) -> dict[str, Transfer]:
-        """The transfers that exist among `ids`, by id."""
-        return await self._store.get_transfers(
+    async def get_transfers(
+        self, ids: Sequence[str], *, principal: Principal = SYSTEM
+    ) -> dict[str, Transfer]:
+        """The transfers among `ids` that exist and that `principal` may see (a holder: those
+        touching one of its accounts, with the idempotency key only when it sent them)."""
+        found = await self._store.get_transfers(
             [i for i in dict.fromkeys(ids) if validation.is_record_id(i)]
         )
+        if principal.is_operator or not found:
+            return found
+        sides = {side for t in found.values() for side in (t.from_account_id, t.to_account_id)}
+        own = await self._accounts.readable_ids(sides, principal=principal)
+        return {
+            transfer_id: _as_seen_by(principal, transfer)
+            for transfer_id, transfer in found.items()
+            if transfer.from_account_id in own or transfer.to_account_id in own
+        }
 
-    async def get_transfer(self, transfer_id: str) -> Transfer | None:
-        return (await self.get_transfers([transfer_id])).get(transfer_id)
+    async def get_transfer(
+        self, transfer_id: str, *, principal: Principal = SYSTEM
+    ) -> Transfer | None:
+        return (await self.get_transfers([transfer_id], principal=principal)).get(transfer_id)
 
     async def _transfer(self, request: TransferRequest) -> Transfer:
         # Plan from what this process last saw when it knows both accounts: the commit is then
@@ -149,17 +173,25 @@ class TransferService:
         raise LedgerUnavailable(f"transfer gave up after {self._max_attempts} attempts")
 
     async def _idempotency_record(self, request: TransferRequest) -> IdempotencyRecord:
-        state = await self._store.load_transfer_state(request.from_id, request.to_id, request.key)
+        state = await self._store.load_transfer_state(
+            request.from_id, request.to_id, request.stored_key
+        )
         if state.idempotency is None:
             raise LedgerUnavailable("idempotency record vanished")
         return state.idempotency
 
     async def _replay(self, record: IdempotencyRecord, request: TransferRequest) -> Transfer:
         if record.fingerprint != request.fingerprint:
-            raise IdempotencyConflict(record.key)
+            raise IdempotencyConflict(request.key or record.key)
         original = (await self._store.get_transfers([record.transfer_id])).get(record.transfer_id)
         if original is None:
             raise LedgerUnavailable(
                 f"transfer {record.transfer_id} of an idempotency key is missing"
             )
         return original
+
+
+def _as_seen_by(principal: Principal, transfer: Transfer) -> Transfer:
+    if policy.sees_idempotency_key(principal, transfer.initiated_by):
+        return transfer
+    return replace(transfer, idempotency_key=None)

@@ -96,6 +96,9 @@ def e2e_settings(endpoint: str, **overrides: Any) -> Settings:
         # The stream worker writes checkpoints and notifications into the table, which the
         # API tests compare whole; the subscription tests turn it on.
         "serve_stream_worker": False,
+        # Tests of everything but identity act as an operator (the explicit opt-out); the
+        # access tests (test_access*.py) run with a real issuer instead.
+        "auth_disabled": True,
     }
     return Settings(**{**values, **overrides})
 

@@ -45,13 +45,18 @@ class GraphQLSocket:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, url: str, protocol: str) -> AsyncIterator[GraphQLSocket]:
+    async def open(
+        cls, url: str, protocol: str, token: str | None = None
+    ) -> AsyncIterator[GraphQLSocket]:
+        """Connected and acknowledged; `token` goes in `connectionParams` as Apollo, urql and
+        graphql-ws send it."""
         ws_url = url.replace("http://", "ws://", 1) + "/graphql"
         async with connect(
             ws_url, subprotocols=[Subprotocol(protocol)], open_timeout=TIMEOUT, proxy=None
         ) as ws:
             socket = cls(ws, protocol)
-            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            payload = {"Authorization": f"Bearer {token}"} if token else {}
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
             ack = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
             assert ack["type"] == "connection_ack", ack
             socket._reader = asyncio.create_task(socket._read())

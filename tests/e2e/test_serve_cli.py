@@ -43,13 +43,16 @@ def unconfigured_environment(home: Path) -> dict[str, str]:
 
 
 @contextmanager
-def ledger_serve(tmp_path: Path, *args: str) -> Iterator[tuple[str, Path]]:
+def ledger_serve(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, name: str = "serve"
+) -> Iterator[tuple[str, Path]]:
+    """`ledger serve` in a fresh process, unconfigured but for `env`; yields its URL."""
     port = free_port()
-    log_path = tmp_path / "serve.log"
+    log_path = tmp_path / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*ledger_command(), "serve", "--port", str(port), *args],
-            env=unconfigured_environment(tmp_path),
+            env={**unconfigured_environment(tmp_path), **(env or {})},
             cwd=tmp_path,  # no `.env` file
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -76,8 +79,27 @@ def ledger_serve(tmp_path: Path, *args: str) -> Iterator[tuple[str, Path]]:
             process.wait()
 
 
-def graphql(url: str, query: str) -> dict[str, object]:
-    response = httpx.post(url + "/graphql", json={"query": query}, timeout=30)
+def dev_token(home: Path, *args: str) -> str:
+    """`ledger dev-token` in the same unconfigured environment: a token the server accepts."""
+    made = subprocess.run(
+        [*ledger_command(), "dev-token", *args],
+        env=unconfigured_environment(home),
+        cwd=home,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return made.stdout.strip()
+
+
+def graphql(url: str, query: str, token: str) -> dict[str, object]:
+    response = httpx.post(
+        url + "/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body
@@ -88,13 +110,20 @@ def graphql(url: str, query: str) -> dict[str, object]:
 @pytest.mark.parametrize("demo", [True, False])
 def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
     with ledger_serve(tmp_path, *(["--demo"] if demo else [])) as (url, log_path):
+        anonymous = httpx.post(url + "/graphql", json={"query": "{ me { subject } }"})
+        assert anonymous.status_code == 401  # authentication is on out of the box
+        token = dev_token(tmp_path, "--sub", "ops", "--admin")
         seeded = graphql(
-            url, '{ account(id: "alice") { id balance } missingAccounts(ids: ["alice"]) }'
+            url,
+            '{ account(id: "alice") { id balance } missingAccounts(ids: ["alice"]) }',
+            token,
         )
         if demo:
             assert seeded["missingAccounts"] == []
             history = graphql(
-                url, '{ account(id: "alice") { transactions(first: 3) { edges { cursor } } } }'
+                url,
+                '{ account(id: "alice") { transactions(first: 3) { edges { cursor } } } }',
+                token,
             )
             assert len(history["account"]["transactions"]["edges"]) == 3  # type: ignore[index]
         else:
@@ -103,17 +132,22 @@ def test_serve_without_configuration(tmp_path: Path, demo: bool) -> None:
                 url,
                 'mutation { createAccount(input: {id: "alice", initialBalance: "10"}) '
                 "{ userErrors { code } } }",
+                token,
             )
-            graphql(url, 'mutation { createAccount(input: {id: "bob"}) { userErrors { code } } }')
+            graphql(
+                url, 'mutation { createAccount(input: {id: "bob"}) { userErrors { code } } }', token
+            )
         moved = graphql(
             url,
             'mutation { transfer(input: {fromAccountId: "alice", toAccountId: "bob", '
             'amount: "1.50"}) { transfer { amount } userErrors { code } } }',
+            token,
         )
         assert moved == {"transfer": {"transfer": {"amount": "1.50"}, "userErrors": []}}
         page = httpx.get(url + "/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200
         assert "graphiql.min.js" in page.text
+        assert "Bearer " in page.text  # GraphiQL opens with the development operator's token
         assert httpx.get(url + "/static/graphiql.min.js").status_code == 200
     log = log_path.read_text()
     assert "in memory" in log

@@ -10,6 +10,7 @@ from graph.context import Context
 from graph.schema import LedgerSchema
 from resolvers.schema import build_schema
 from services import Ledger
+from services.identity.principal import SYSTEM
 from services.settings import Settings
 
 
@@ -20,7 +21,9 @@ class Executor:
         self.max_page_size = max_page_size
 
     async def __call__(self, query: str, **variables: Any) -> Any:
-        context = Context.for_request(self.ledger, max_page_size=self.max_page_size)
+        context = Context.for_request(
+            self.ledger, principal=SYSTEM, max_page_size=self.max_page_size
+        )
         return await self.schema.execute(query, variable_values=variables, context_value=context)
 
     async def data(self, query: str, **variables: Any) -> Any:

@@ -9,10 +9,10 @@ import aioboto3
 import pytest
 from aiobotocore.config import AioConfig
 
+from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.table import ensure_table
 from services.identity.api_key_format import ApiKey, hash_secret
 from services.identity.api_keys import ApiKeyAdmin, ApiKeyVerifier
-from services.identity.dynamo_api_keys import DynamoApiKeyStore
 from services.identity.errors import ApiKeyExists, ApiKeyNotFound, Unauthenticated
 from services.ledger import Ledger
 from services.settings import Settings

@@ -26,12 +26,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_defaults() -> None:
     settings = AuthSettings()
-    assert settings.issuer is None
-    assert settings.admin_scope == "ledger:admin"
-    assert settings.algorithms == ("RS256", "ES256", "EdDSA")
-    assert not settings.disabled
-    assert settings.leeway_seconds == 30
-    assert settings.api_key_cache_seconds <= 3
+    assert settings.auth_issuer is None
+    assert settings.auth_admin_scope == "ledger:admin"
+    assert settings.auth_algorithms == ("RS256", "ES256", "EdDSA")
+    assert not settings.auth_disabled
+    assert settings.auth_leeway_seconds == 30
+    assert settings.auth_api_key_cache_seconds <= 3
 
 
 def test_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,12 +42,12 @@ def test_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEDGER_AUTH_DISABLED", "true")
     monkeypatch.setenv("LEDGER_AUTH_ALGORITHMS", "ES256, EdDSA")
     settings = AuthSettings()
-    assert settings.issuer == "https://id.example.com"
-    assert settings.jwks_url == "https://id.example.com/keys"
-    assert settings.audience == "ledger-api"
-    assert settings.admin_scope == "ops"
-    assert settings.disabled
-    assert settings.algorithms == ("ES256", "EdDSA")
+    assert settings.auth_issuer == "https://id.example.com"
+    assert settings.auth_jwks_url == "https://id.example.com/keys"
+    assert settings.auth_audience == "ledger-api"
+    assert settings.auth_admin_scope == "ops"
+    assert settings.auth_disabled
+    assert settings.auth_algorithms == ("ES256", "EdDSA")
 
 
 @pytest.mark.parametrize("algorithms", ["HS256", "RS256,none", ""])
@@ -60,16 +60,16 @@ def test_symmetric_algorithms_are_refused(monkeypatch: pytest.MonkeyPatch, algor
 @pytest.mark.parametrize("issuer", [DEVELOPMENT_ISSUER, DEVELOPMENT_ISSUER + "/"])
 def test_the_development_issuer_cannot_be_configured(issuer: str) -> None:
     with pytest.raises(ValidationError, match="development issuer"):
-        AuthSettings(issuer=issuer)
+        AuthSettings(auth_issuer=issuer)
 
 
 def test_the_api_key_cache_cannot_outlive_three_seconds() -> None:
     with pytest.raises(ValidationError):
-        AuthSettings(api_key_cache_seconds=10)
+        AuthSettings(auth_api_key_cache_seconds=10)
 
 
 async def test_embedded_without_issuer_trusts_the_development_issuer(tmp_path: Path) -> None:
-    settings = AuthSettings(dev_key_path=tmp_path / "key.pem")
+    settings = AuthSettings(auth_dev_key_path=tmp_path / "key.pem")
     identity = build_identity(settings, embedded=True, api_keys=InMemoryApiKeyStore())
     token = identity.development_token("alice", operator=True)
     principal = await identity.authenticator.authenticate(f"Bearer {token}")
@@ -81,7 +81,7 @@ async def test_a_configured_issuer_replaces_the_development_issuer(
     tmp_path: Path, oidc_issuer: OidcIssuer, http: httpx.AsyncClient
 ) -> None:
     settings = AuthSettings(
-        issuer=oidc_issuer.url, audience=AUDIENCE, dev_key_path=tmp_path / "key.pem"
+        auth_issuer=oidc_issuer.url, auth_audience=AUDIENCE, auth_dev_key_path=tmp_path / "key.pem"
     )
     store = InMemoryApiKeyStore()
     identity = build_identity(settings, embedded=True, api_keys=store, http=http)
@@ -111,9 +111,11 @@ async def test_real_mode_without_issuer_accepts_api_keys_only(tmp_path: Path) ->
 
 def test_an_issuer_needs_an_audience() -> None:
     with pytest.raises(IdentityConfigurationError, match="AUDIENCE"):
-        build_identity(AuthSettings(issuer="https://id.example.com"), embedded=False, api_keys=None)
+        build_identity(
+            AuthSettings(auth_issuer="https://id.example.com"), embedded=False, api_keys=None
+        )
 
 
 async def test_disabled() -> None:
-    identity = build_identity(AuthSettings(disabled=True), embedded=False, api_keys=None)
+    identity = build_identity(AuthSettings(auth_disabled=True), embedded=False, api_keys=None)
     assert (await identity.authenticator.authenticate(None)).method is AuthMethod.DISABLED

@@ -118,7 +118,7 @@ async def test_many_subscribers_over_many_accounts(redis_server: RedisServer) ->
         async def entries_after(self, account_id: str, after_version: int, limit: int = 100):  # type: ignore[no-untyped-def]
             return await histories[account_id].entries_after(account_id, after_version, limit)
 
-        async def get_account(self, account_id: str):  # type: ignore[no-untyped-def]
+        async def get_account(self, account_id: str, *, principal: object = None):  # type: ignore[no-untyped-def]
             return await histories[account_id].get_account(account_id)
 
     hub = RedisHub(redis_server.url, Routed(), channel_prefix=f"test:{uuid.uuid4().hex}:")

@@ -56,6 +56,12 @@ class FakeLedgerStore:
     async def get_accounts(self, account_ids: Sequence[str]) -> dict[str, Account]:
         return {i: self.accounts[i] for i in account_ids if i in self.accounts}
 
+    async def owned_account_ids(
+        self, owner_id: str, after_account_id: str | None, limit: int
+    ) -> list[str]:
+        owned = sorted(i for i, a in self.accounts.items() if a.owner_id == owner_id)
+        return [i for i in owned if after_account_id is None or i > after_account_id][:limit]
+
     async def create_account(self, account: Account, opening: Entry | None) -> None:
         step = self.create_script.popleft() if self.create_script else None
         if step is Outcome.FAIL:
@@ -92,7 +98,7 @@ class FakeLedgerStore:
         """The conditions of the real transaction, reported in the DynamoDB adapter's order."""
         if plan.transfer.id in self.transfers:
             raise TransferAlreadyCommitted(plan.transfer.id)
-        key = plan.transfer.idempotency_key
+        key = plan.stored_key
         if key is not None and key in self.idempotency:
             raise IdempotencyKeyTaken(self.idempotency[key] if self.reports_taken_record else None)
         current: dict[str, Account | None] = {}
@@ -115,7 +121,7 @@ class FakeLedgerStore:
         self.entries[plan.debit.account_id].append(plan.debit)
         self.entries[plan.credit.account_id].append(plan.credit)
         self.transfers[plan.transfer.id] = plan.transfer
-        key = plan.transfer.idempotency_key
+        key = plan.stored_key
         if key is not None and plan.fingerprint is not None:
             self.idempotency[key] = IdempotencyRecord(
                 key=key,

@@ -34,7 +34,7 @@ class FakeHistory:
         await asyncio.sleep(0)
         return [e for e in self.entries if e.version > after_version][:limit]
 
-    async def get_account(self, account_id: str) -> Account:
+    async def get_account(self, account_id: str, *, principal: object = None) -> Account:
         if account_id != self.account_id:
             raise AccountNotFound(account_id)
         last = self.entries[-1] if self.entries else None

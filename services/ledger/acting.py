@@ -1,0 +1,77 @@
+"""The ledger as one principal sees it: every call carries that principal.
+
+What the API hands its resolvers, so that no resolver can forget whose request it serves;
+the rules themselves are the use cases' (and `services.identity.policy`'s)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from services.domain.model import Account, AccountPage, Page, Transfer
+from services.identity.principal import Principal
+
+if TYPE_CHECKING:
+    from services.ledger.facade import Ledger
+
+
+class ActingLedger:
+    def __init__(self, ledger: Ledger, principal: Principal) -> None:
+        self._ledger = ledger
+        self.principal = principal
+
+    async def create_account(
+        self,
+        account_id: str,
+        initial_balance: Decimal | int | str = Decimal(0),
+        *,
+        currency: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        owner_id: str | None = None,
+    ) -> Account:
+        return await self._ledger.accounts.create_account_with_balance(
+            account_id,
+            initial_balance,
+            currency=currency,
+            email=email,
+            phone=phone,
+            owner_id=owner_id,
+            principal=self.principal,
+        )
+
+    async def get_accounts(self, ids: Sequence[str]) -> dict[str, Account]:
+        return await self._ledger.accounts.get_accounts(ids, principal=self.principal)
+
+    async def missing_account_ids(self, ids: Sequence[str]) -> list[str]:
+        return await self._ledger.accounts.missing_account_ids(ids, principal=self.principal)
+
+    async def owned_accounts(self, limit: int, after: str | None = None) -> AccountPage:
+        return await self._ledger.accounts.owned_accounts(self.principal, limit, after)
+
+    async def transfer_credits(
+        self,
+        from_id: str,
+        to_id: str,
+        amount: Decimal | int | str,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+    ) -> Transfer:
+        return await self._ledger.transfers.transfer_credits(
+            from_id,
+            to_id,
+            amount,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            principal=self.principal,
+        )
+
+    async def get_transfers(self, ids: Sequence[str]) -> dict[str, Transfer]:
+        return await self._ledger.transfers.get_transfers(ids, principal=self.principal)
+
+    async def get_transactions(self, account_id: str, limit: int, after: str | None) -> Page:
+        return await self._ledger.history.get_transactions(
+            account_id, limit, after, principal=self.principal
+        )
