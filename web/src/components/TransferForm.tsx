@@ -79,7 +79,9 @@ export function TransferForm({ sources, initialFrom, submitLabel = "Send money",
       // same values again is safe and returns the original transfer if it went through.
       return setErrors({ fields: {}, form: ["We could not confirm the transfer. Send it again: it will not be paid twice."] });
     }
-    if (payload.userErrors.some((error) => error.code === "OUTCOME_UNKNOWN")) {
+    // OUTCOME_UNKNOWN is announced, not yet in the schema: the commit may have happened, so the
+    // key is kept for a retry of the same values.
+    if (payload.userErrors.some((error) => (error.code as string) === "OUTCOME_UNKNOWN")) {
       return setErrors({ fields: {}, form: payload.userErrors.map((error) => error.message) });
     }
     keys.current.settle();
