@@ -56,14 +56,14 @@ class WebAppConfig:
 
 
 def web_config(settings: Settings) -> WebAppConfig:
-    """OIDC when an issuer is configured, else the development sign-in (embedded mode)."""
-    issuer = getattr(settings, "auth_issuer", None)
-    if issuer:
+    """OIDC when an issuer is configured, else the development sign-in (which answers in
+    embedded mode only: elsewhere POST /auth/dev-token is 404 and the app says so)."""
+    if settings.auth_issuer:
         return WebAppConfig(
             mode="oidc",
-            issuer=str(issuer).rstrip("/"),
-            client_id=getattr(settings, "web_client_id", None),
-            audience=getattr(settings, "auth_audience", None),
+            issuer=settings.auth_issuer.rstrip("/"),
+            client_id=settings.web_client_id,
+            audience=settings.auth_audience,
         )
     return WebAppConfig(mode="development")
 
