@@ -50,16 +50,24 @@ export function createApi(session: SessionStore): Api {
 
   const link = new Store<LinkState>("connecting");
   let everConnected = false;
+  // The token the current socket was opened with: the API closes it with 4403 when that token
+  // expires, even after the session renewed it, and only a refusal of the current one is final.
+  let presented: string | null = null;
+  const refused = (event: unknown) =>
+    isCloseEvent(event) && event.code === FORBIDDEN_CLOSE && presented === session.token();
   const ws = createClient({
     url: () => `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql`,
     // Read at every (re)connection, so a renewed token is what a reconnect presents.
-    connectionParams: () => ({ Authorization: `Bearer ${session.token() ?? ""}` }),
+    connectionParams: () => {
+      presented = session.token();
+      return { Authorization: `Bearer ${presented ?? ""}` };
+    },
     lazy: true,
     keepAlive: 20_000,
     retryAttempts: Number.POSITIVE_INFINITY,
     retryWait: backoff,
-    // Retry drops and restarts forever; never a refusal of the token.
-    shouldRetry: (event) => !isCloseEvent(event) || event.code !== FORBIDDEN_CLOSE,
+    // Retry drops and restarts forever; never a refusal of the token we still hold.
+    shouldRetry: (event) => !refused(event),
     on: {
       connecting: () => link.set(everConnected ? "reconnecting" : "connecting"),
       connected: () => {
@@ -67,17 +75,27 @@ export function createApi(session: SessionStore): Api {
         link.set("live");
       },
       closed: (event) => {
-        if (isCloseEvent(event) && event.code === FORBIDDEN_CLOSE) session.end(REFUSED);
+        if (refused(event)) session.end(REFUSED);
         else if (everConnected) link.set("reconnecting");
       },
     },
+  });
+
+  // A renewed token: reopen the socket with it now (subscriptions resume by version), rather
+  // than wait for the API to close the old one when it expires.
+  const offSession = session.subscribe(() => {
+    const token = session.token();
+    if (token && presented && token !== presented) ws.terminate();
   });
 
   return {
     http,
     ws,
     link,
-    dispose: () => void ws.dispose(),
+    dispose: () => {
+      offSession();
+      void ws.dispose();
+    },
   };
 }
 
