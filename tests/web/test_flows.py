@@ -213,3 +213,28 @@ def test_a_refused_token_on_the_websocket_asks_to_sign_in_again(
     expect(page.get_by_role("alert")).to_contain_text("Sign in again")
     time.sleep(1.5)
     assert len(sockets) == 1, "the app retried a refused token"
+
+
+def test_signing_in_and_sending_money_by_keyboard_alone(ledger: Ledger, open_tab: OpenTab) -> None:
+    page = open_tab().page
+    page.goto(ledger.url + "/app/send")
+    page.get_by_label("Subject").focus()
+    page.keyboard.type("bob")
+    page.keyboard.press("Enter")  # submits the sign-in form
+    to_account = page.get_by_label("To account")
+    expect(to_account).to_be_visible()
+    page.get_by_label("From account").focus()
+    page.keyboard.press("Tab")
+    expect(to_account).to_be_focused()
+    page.keyboard.type("carol")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Amount")).to_be_focused()
+    page.keyboard.type("0.07")
+    page.keyboard.press("Tab")
+    page.keyboard.type("by keyboard")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send money")).to_be_focused()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused button shows no focus ring"
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("transfer-done")).to_contain_text("$0.07")
