@@ -22,9 +22,11 @@ IDLE_RECONNECT_SECONDS = 4.0
 
 
 class Connection:
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self._host = host
         self._port = port
+        #: Sent with every request (an `Authorization` header, say).
+        self._extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._used = 0.0
@@ -41,7 +43,8 @@ class Connection:
         reader, writer = await self._open()
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"{self._extra}\r\n"
         )
         writer.write(head.encode() + body)
         status_line = await reader.readline()
@@ -84,8 +87,10 @@ class Connection:
 class Pool:
     """`size` connections, one per concurrent worker."""
 
-    def __init__(self, host: str, port: int, size: int) -> None:
-        self.connections = [Connection(host, port) for _ in range(size)]
+    def __init__(
+        self, host: str, port: int, size: int, headers: dict[str, str] | None = None
+    ) -> None:
+        self.connections = [Connection(host, port, headers) for _ in range(size)]
 
     async def close(self) -> None:
         await asyncio.gather(*(c.close() for c in self.connections))

@@ -54,11 +54,16 @@ def transfer_variables(source: str, destination: str) -> dict[str, object]:
 
 
 async def drive(
-    server: Server, pairs: list[tuple[str, str]], count: int, *, warmup: int
+    server: Server,
+    pairs: list[tuple[str, str]],
+    count: int,
+    *,
+    warmup: int,
+    headers: dict[str, str] | None = None,
 ) -> Measured:
     """`count` transfers over len(pairs) connections, one worker per pair; server CPU from /proc."""
     concurrency = len(pairs)
-    pool = Pool("127.0.0.1", server.port, concurrency)
+    pool = Pool("127.0.0.1", server.port, concurrency, headers)
     latencies: list[float] = []
 
     async def worker(connection: Connection, pair: tuple[str, str], n: int, keep: bool) -> None:

@@ -114,7 +114,30 @@ class JwtVerifier:
                 leeway=self._leeway,
                 options={"require": ["exp", "iss", "aud", "sub"], "strict_aud": False},
             )
+        except jwt.MissingRequiredClaimError as exc:
+            if exc.claim != "aud":
+                raise Unauthenticated("missing claim") from None
+            return self._decode_client_bound(token, key)
         except jwt.InvalidTokenError as exc:
             reason = next((r for kind, r in _REASONS if isinstance(exc, kind)), "malformed")
             raise Unauthenticated(reason) from None
+        return claims
+
+    def _decode_client_bound(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
+        """Amazon Cognito's access tokens name their audience in `client_id`, with
+        `token_use: access`, and carry no `aud`: accept exactly that shape."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=self._algorithms,
+                issuer=self.issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iss", "sub"], "verify_aud": False},
+            )
+        except jwt.InvalidTokenError as exc:
+            reason = next((r for kind, r in _REASONS if isinstance(exc, kind)), "malformed")
+            raise Unauthenticated(reason) from None
+        if claims.get("token_use") != "access" or claims.get("client_id") != self._audience:
+            raise Unauthenticated("wrong audience")
         return claims

@@ -64,6 +64,13 @@ class AuthSettings(BaseSettings):
     auth_jwks_max_age_seconds: float = Field(
         default=600.0, gt=0, description="JWKS refetched on the first use after this age."
     )
+    auth_token_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=300,
+        description="How long a verified token is remembered (never past its `exp`): a "
+        "retired signing key stops being trusted within this time; 0 verifies every request.",
+    )
     auth_api_key_cache_seconds: float = Field(
         default=2.0,
         ge=0,

@@ -16,6 +16,7 @@ from services.identity.jwks import HttpJwksKeySource
 from services.identity.jwt_verifier import JwtVerifier
 from services.identity.ports import ApiKeyStore
 from services.identity.settings import AuthSettings
+from services.identity.token_cache import CachedTokenVerifier
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def build_identity(
             admin_scope=settings.auth_admin_scope,
             leeway_seconds=settings.auth_leeway_seconds,
         )
-        return Identity(Authenticator(tokens=verifier, api_keys=key_verifier), None, source)
+        cached = CachedTokenVerifier(verifier, ttl_seconds=settings.auth_token_cache_seconds)
+        return Identity(Authenticator(tokens=cached, api_keys=key_verifier), None, source)
     if embedded:
         development = DevelopmentIssuer(
             settings.auth_dev_key_path, admin_scope=settings.auth_admin_scope

@@ -67,7 +67,15 @@ HOSTILE: dict[str, tuple[Callable[[OidcIssuer], str], str]] = {
     "wrong issuer": (lambda i: i.token(iss="https://evil.example"), "wrong issuer"),
     "no issuer": (lambda i: i.token(iss=None), "missing claim"),
     "wrong audience": (lambda i: i.token(aud="another-api"), "wrong audience"),
-    "no audience": (lambda i: i.token(aud=None), "missing claim"),
+    "no audience": (lambda i: i.token(aud=None), "wrong audience"),
+    "cognito-shaped, another client": (
+        lambda i: i.token(aud=None, token_use="access", client_id="another-client"),
+        "wrong audience",
+    ),
+    "cognito-shaped id token": (
+        lambda i: i.token(aud=None, token_use="id", client_id=i.audience),
+        "wrong audience",
+    ),
     "expired": (lambda i: i.token(exp=int(time.time()) - 31), "expired"),
     "no expiry": (lambda i: i.token(exp=None), "missing claim"),
     "not yet valid": (lambda i: i.token(nbf=int(time.time()) + 31), "not yet valid"),
@@ -99,6 +107,13 @@ async def test_refuses(oidc_issuer: OidcIssuer, verifier: JwtVerifier, kind: str
     assert refused.value.reason == reason
     assert token not in str(refused.value)
     assert refused.value.__cause__ is None  # no library message (or token) chained to logs
+
+
+async def test_cognito_access_tokens_name_the_audience_in_client_id(
+    oidc_issuer: OidcIssuer, verifier: JwtVerifier
+) -> None:
+    token = oidc_issuer.token(aud=None, token_use="access", client_id=oidc_issuer.audience)
+    assert (await verifier.verify(token)).subject == "alice"
 
 
 async def test_leeway_accepts_small_clock_skew(
