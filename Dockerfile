@@ -1,6 +1,15 @@
 # syntax=docker/dockerfile:1
 # The ledger service: `ledger serve` on port 8000. Build: docker build -t ledger .
 
+# The web app (web/): built once here, shipped as package data; no node in the runtime image.
+FROM node:20-slim AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY schema.graphql /src/schema.graphql
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11-slim AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -15,6 +24,7 @@ COPY services ./services
 COPY graph ./graph
 COPY resolvers ./resolvers
 COPY entrypoints ./entrypoints
+COPY --from=web /src/entrypoints/webapp ./entrypoints/webapp
 RUN pip install -c constraints.txt .
 
 FROM python:3.11-slim AS runtime

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL on /graphql (HTTP and websocket), probes, GraphiQL assets."""
+"""The ASGI application: GraphQL on /graphql (HTTP and websocket), probes, GraphiQL assets,
+the web app at /app/."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.readiness import Probe, Readiness, task_probe
+from entrypoints.web import web_routes
 from resolvers.schema import build_schema
 from services.bootstrap import (
     ApiServices,
@@ -157,6 +159,7 @@ def create_app(
             *observability.metrics_routes(observed),
             Route("/auth/dev-token", dev_token, methods=["POST"]),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static"),
+            *web_routes(settings),
         ],
         lifespan=lifespan,
     )

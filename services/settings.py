@@ -221,6 +221,12 @@ class Settings(AuthSettings):
         "(CORS on HTTP, the Origin check on websockets); `*` allows any. Empty: same origin only.",
     )
 
+    web_client_id: str | None = Field(
+        default=None,
+        description="OIDC client id of the web app at /app/ (a public client: code flow with "
+        "PKCE, redirect URI `<origin>/app/callback`); used with `LEDGER_AUTH_ISSUER`.",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
