@@ -9,7 +9,6 @@ filled from the table, so the subscriber sees every version exactly once, in ord
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
@@ -17,11 +16,9 @@ from services.domain.errors import InvalidInput
 from services.domain.events import BalanceChanged
 from services.domain.model import Account
 from services.hub.ports import EventHub, HistorySource
-from services.hub.replay import committed_changes
+from services.hub.replay import committed_changes, continuing
 from services.hub.subscription import Subscription
 from services.identity.principal import SYSTEM, Principal
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,23 +101,15 @@ class BalanceFeed:
                 # The live buffer overflowed while we replayed: listen afresh, replay the rest.
                 subscription = await self._hub.subscribe(account_id)
             async for event in subscription:
-                if event.version <= last:
-                    continue  # the replay (or an earlier fill) gave it already
-                if event.version > last + 1:
-                    log.info(
-                        "balance feed gap filled from the table",
-                        extra={"account_id": account_id, "after": last, "got": event.version},
-                    )
-                    async for missed in committed_changes(
-                        self._history,
-                        account_id,
-                        last,
-                        event.version - 1,
-                        page_size=self._page_size,
-                    ):
-                        last = missed.version
-                        yield missed
-                last = event.version
-                yield event
+                async for change in continuing(
+                    self._history,
+                    account_id,
+                    last,
+                    event,
+                    page_size=self._page_size,
+                    where="balance feed",
+                ):
+                    last = change.version
+                    yield change
         finally:
             subscription.close()

@@ -23,7 +23,7 @@ from services.domain.events import BalanceChanged
 from services.hub import wire
 from services.hub.memory import InProcessHub
 from services.hub.ports import HistorySource
-from services.hub.replay import committed_changes
+from services.hub.replay import committed_changes, continuing
 from services.hub.subscription import Subscription
 from services.retry import Backoff
 
@@ -191,15 +191,18 @@ class RedisHub:
             await self._deliver(account_id, watch, event)
 
     async def _deliver(self, account_id: str, watch: _ChannelState, event: BalanceChanged) -> None:
-        if watch.last is not None:
-            if event.version <= watch.last:
-                return
-            if event.version > watch.last + 1:
-                await self._fill(account_id, watch, event.version - 1)
-                if event.version <= watch.last:
-                    return
-        watch.last = event.version
-        self._local.deliver(event)
+        if watch.last is None:
+            watch.last = event.version
+            self._local.deliver(event)
+            return
+        try:
+            async for change in continuing(
+                self._history, account_id, watch.last, event, page_size=500, where="redis hub"
+            ):
+                watch.last = change.version
+                self._local.deliver(change)
+        except Exception as exc:  # noqa: BLE001 - the next message or reconnect retries
+            log.error("hub gap fill failed", extra={"account_id": account_id, "error": repr(exc)})
 
     async def _fill(self, account_id: str, watch: _ChannelState, up_to: int | None) -> None:
         """Deliver the committed entries after `watch.last` (up to `up_to`) from the table."""

@@ -1,6 +1,7 @@
 """Browser tests of the web app: Debian's Chromium driven by Playwright against a real
-`ledger serve --embedded --demo` (embedded DynamoDB, development sign-in, demo accounts of alice, bob
-and carol). `make test` installs Chromium (scripts/ensure-chromium.sh) and builds the app.
+`ledger serve --embedded --demo` (embedded DynamoDB, development sign-in, demo accounts of
+alice, bob and carol). `make test` installs Chromium (scripts/ensure-chromium.sh) and builds
+the app.
 
 Every page fails its test on a console error or an uncaught exception (a CSP violation is
 one), and each screen is photographed into build/web-screenshots/ and scanned with axe-core.
