@@ -5,7 +5,7 @@ the rules themselves are the use cases' (and `services.identity.policy`'s)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,8 @@ class ActingLedger:
         email: str | None = None,
         phone: str | None = None,
         owner_id: str | None = None,
+        overdraft_limit: Decimal | int | str | None = Decimal(0),
+        metadata: Mapping[str, str] | None = None,
     ) -> Account:
         return await self._ledger.accounts.create_account_with_balance(
             account_id,
@@ -39,6 +41,8 @@ class ActingLedger:
             phone=phone,
             owner_id=owner_id,
             principal=self.principal,
+            overdraft_limit=overdraft_limit,
+            metadata=metadata,
         )
 
     async def get_accounts(self, ids: Sequence[str]) -> dict[str, Account]:
