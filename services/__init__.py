@@ -3,6 +3,7 @@
 from services.domain.errors import (
     AccountExists,
     AccountNotFound,
+    BatchTooLarge,
     CurrencyMismatch,
     ErrorCode,
     IdempotencyConflict,
@@ -15,6 +16,7 @@ from services.domain.errors import (
 )
 from services.domain.model import Account, Direction, Entry, Page, Transfer
 from services.domain.money import MAX_AMOUNT
+from services.domain.movements import Batch, TransferLeg
 from services.ledger import MAX_PAGE_SIZE, Ledger
 from services.settings import Settings
 
@@ -24,6 +26,8 @@ __all__ = [
     "Account",
     "AccountExists",
     "AccountNotFound",
+    "Batch",
+    "BatchTooLarge",
     "CurrencyMismatch",
     "Direction",
     "Entry",
@@ -39,4 +43,5 @@ __all__ = [
     "SameAccount",
     "Settings",
     "Transfer",
+    "TransferLeg",
 ]

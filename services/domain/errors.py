@@ -18,6 +18,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     #: No usable credential (HTTP 401, or a websocket closed with 4403).
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    #: A batch needs more items than one DynamoDB transaction holds (100).
+    BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
 
 
 class LedgerError(Exception):
@@ -111,3 +113,17 @@ class Forbidden(LedgerError):
 class LedgerUnavailable(Exception):
     """The store could not be reached or kept failing after retries. Not a business error:
     nothing is known to have been written, and the message is not meant for clients."""
+
+
+class BatchTooLarge(LedgerError):
+    """A batch whose transaction would exceed DynamoDB's 100 items (services.ledger.postings)."""
+
+    code = ErrorCode.BATCH_TOO_LARGE
+
+    def __init__(self, legs: int, accounts: int, items: int, limit: int) -> None:
+        super().__init__(
+            f"a batch of {legs} transfers over {accounts} accounts writes {items} items; one "
+            f"transaction holds at most {limit} (up to 19 transfers always fit)",
+            field="transfers",
+        )
+        self.items = items

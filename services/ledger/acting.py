@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.domain.model import Account, AccountPage, Page, Transfer
+from services.domain.movements import Batch, TransferLeg
 from services.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -69,6 +70,20 @@ class ActingLedger:
             amount,
             idempotency_key=idempotency_key,
             memo=memo,
+            principal=self.principal,
+        )
+
+    async def post_transfers(
+        self,
+        transfers: Sequence[TransferLeg],
+        *,
+        idempotency_key: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Batch:
+        return await self._ledger.post_transfers(
+            transfers,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
             principal=self.principal,
         )
 

@@ -1,0 +1,20 @@
+"""GraphQL documents for money movements, shared by the resolver and end-to-end tests."""
+
+POST_TRANSFERS = """
+mutation($input: PostTransfersInput!) {
+  postTransfers(input: $input) {
+    batch { id idempotencyKey metadata createdAt
+            transfers { id fromAccountId toAccountId amount memo metadata batchId } }
+    userErrors { code message field }
+  }
+}
+"""
+CREATE_WITH_LIMIT = """
+mutation($input: CreateAccountInput!) {
+  createAccount(input: $input) {
+    account { id balance overdraftLimit metadata }
+    userErrors { code message field }
+  }
+}
+"""
+ACCOUNT_LIMIT = "query($id: ID!) { account(id: $id) { id balance overdraftLimit metadata } }"
