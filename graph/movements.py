@@ -73,3 +73,23 @@ class TransferBatch:
 class PostTransfersPayload:
     batch: TransferBatch | None
     user_errors: list[UserError]
+
+
+@strawberry.input
+class ReverseTransferInput:
+    transfer_id: strawberry.ID
+    amount: Decimal | None = strawberry.field(
+        default=None, description="How much to give back; null: all that is left."
+    )
+    idempotency_key: str = strawberry.field(
+        description="Retries with the same key and parameters return the original reversal."
+    )
+    memo: str | None = None
+
+
+@strawberry.type
+class ReverseTransferPayload:
+    transfer: Transfer | None = strawberry.field(
+        description="The reversal: a new transfer in the opposite direction."
+    )
+    user_errors: list[UserError]

@@ -109,6 +109,13 @@ class Transfer:
         default=None, description="The batch (postTransfers) it was committed in."
     )
     metadata: JSON = strawberry.field(default_factory=dict)
+    reversal_of: strawberry.ID | None = strawberry.field(
+        default=None, description="The transfer this one reverses (in the opposite direction)."
+    )
+    reversed_amount: Decimal = strawberry.field(
+        default=Decimal(0), description="How much its reversals gave back: at most `amount`."
+    )
+    reversal_ids: strawberry.Private[tuple[str, ...]] = ()
 
     @classmethod
     def from_domain(cls, transfer: model.Transfer) -> Transfer:
@@ -123,6 +130,9 @@ class Transfer:
             created_at=transfer.created_at,
             batch_id=strawberry.ID(transfer.batch_id) if transfer.batch_id else None,
             metadata=cast(JSON, dict(transfer.metadata)),
+            reversal_of=strawberry.ID(transfer.reversal_of) if transfer.reversal_of else None,
+            reversed_amount=currency_places(transfer.reversed_amount, transfer.currency),
+            reversal_ids=transfer.reversals,
         )
 
     @strawberry.field
@@ -132,6 +142,12 @@ class Transfer:
     @strawberry.field
     async def to_account(self, info: Info) -> Account | None:
         return await load_account(info, str(self.to_account_id))
+
+    @strawberry.field
+    async def reversals(self, info: Info) -> list[Transfer]:
+        """The transfers that reverse it, oldest first."""
+        found = await info.context.transfers.load_many(list(self.reversal_ids))
+        return [Transfer.from_domain(t) for t in found if t is not None]
 
 
 @strawberry.type(description="One side of a transfer (or an opening balance) seen by one account.")

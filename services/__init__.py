@@ -12,7 +12,9 @@ from services.domain.errors import (
     InvalidInput,
     LedgerError,
     LedgerUnavailable,
+    ReversalExceedsOriginal,
     SameAccount,
+    TransferNotFound,
 )
 from services.domain.model import Account, Direction, Entry, Page, Transfer
 from services.domain.money import MAX_AMOUNT
@@ -40,8 +42,10 @@ __all__ = [
     "LedgerError",
     "LedgerUnavailable",
     "Page",
+    "ReversalExceedsOriginal",
     "SameAccount",
     "Settings",
     "Transfer",
     "TransferLeg",
+    "TransferNotFound",
 ]

@@ -18,3 +18,14 @@ mutation($input: CreateAccountInput!) {
 }
 """
 ACCOUNT_LIMIT = "query($id: ID!) { account(id: $id) { id balance overdraftLimit metadata } }"
+REVERSE = """
+mutation($input: ReverseTransferInput!) {
+  reverseTransfer(input: $input) {
+    transfer { id fromAccountId toAccountId amount reversalOf }
+    userErrors { code message field }
+  }
+}
+"""
+TRANSFER_REVERSALS = """
+query($id: ID!) { transfer(id: $id) { id amount reversedAmount reversals { id amount } } }
+"""

@@ -20,6 +20,9 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     #: A batch needs more items than one DynamoDB transaction holds (100).
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    #: The reversals of a transfer would give back more than it moved.
+    REVERSAL_EXCEEDS_ORIGINAL = "REVERSAL_EXCEEDS_ORIGINAL"
 
 
 class LedgerError(Exception):
@@ -127,3 +130,23 @@ class BatchTooLarge(LedgerError):
             field="transfers",
         )
         self.items = items
+
+
+class TransferNotFound(LedgerError):
+    """No such transfer, or one the caller may not see (indistinguishable)."""
+
+    code = ErrorCode.TRANSFER_NOT_FOUND
+
+    def __init__(self, transfer_id: str, *, field: str | None = "transfer_id") -> None:
+        super().__init__(f"transfer {transfer_id!r} does not exist", field=field)
+        self.transfer_id = transfer_id
+
+
+class ReversalExceedsOriginal(LedgerError):
+    code = ErrorCode.REVERSAL_EXCEEDS_ORIGINAL
+
+    def __init__(self, transfer_id: str, remaining: str) -> None:
+        super().__init__(
+            f"transfer {transfer_id!r} has {remaining} left to reverse", field="amount"
+        )
+        self.transfer_id = transfer_id

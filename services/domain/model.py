@@ -53,6 +53,12 @@ class Transfer:
     batch_id: str | None = None
     #: The caller's labels (services.domain.metadata bounds them).
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: The transfer this one reverses (in the opposite direction); None for others.
+    reversal_of: str | None = None
+    #: How much of this transfer its reversals have given back: never above `amount`.
+    reversed_amount: Decimal = Decimal(0)
+    #: The ids of the transfers that reverse it, oldest first.
+    reversals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

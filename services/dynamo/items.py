@@ -172,12 +172,17 @@ def transfer_item(transfer: Transfer) -> Item:
         "created_at": timestamp(transfer.created_at),
     }
     _put_metadata(item, transfer.metadata)
+    if transfer.reversed_amount:
+        item["reversed_amount"] = number(transfer.reversed_amount)
+    if transfer.reversals:
+        item["reversals"] = {"L": [{"S": i} for i in transfer.reversals]}
     return _with_optional(
         item,
         memo=transfer.memo,
         idempotency_key=transfer.idempotency_key,
         initiated_by=transfer.initiated_by,
         batch_id=transfer.batch_id,
+        reversal_of=transfer.reversal_of,
     )
 
 
@@ -194,6 +199,11 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         initiated_by=_optional_text(item, "initiated_by"),
         batch_id=_optional_text(item, "batch_id"),
         metadata=_metadata(item),
+        reversal_of=_optional_text(item, "reversal_of"),
+        reversed_amount=_decimal(item, "reversed_amount")
+        if "reversed_amount" in item
+        else Decimal(0),
+        reversals=tuple(str(v["S"]) for v in item.get("reversals", {}).get("L", [])),
     )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from services.domain.model import Account
+from services.domain.model import Account, Transfer
 from services.domain.movements import Batch
 from services.dynamo import items as codec
 from services.dynamo import movement_items
@@ -54,6 +54,10 @@ class DynamoMovementStore:
                 record = codec.idempotency_from_item(item)
         return accounts, record
 
+    async def get_transfer(self, transfer_id: str) -> Transfer | None:
+        found = await self._batch.get([codec.transfer_key(transfer_id)])
+        return codec.transfer_from_item(found[0]) if found else None
+
     async def get_batch(self, batch_id: str) -> Batch | None:
         [*found] = await self._batch.get([movement_items.batch_key(batch_id)])
         if not found:
@@ -91,21 +95,49 @@ class DynamoMovementStore:
 
     def _writes(self, plan: PostingPlan) -> list[dict[str, Any]]:
         writes: list[dict[str, Any]] = [{"Update": self._update(change)} for change in plan.changes]
+        if plan.reverses is not None and plan.reversed_after is not None:
+            writes.append({"Update": self._reverse(plan.reverses, plan.reversed_after)})
         records = [codec.entry_item(entry) for entry in plan.entries]
         records += [codec.transfer_item(transfer) for transfer in plan.batch.transfers]
-        records.append(movement_items.batch_item(plan.batch))
+        if plan.write_batch:
+            records.append(movement_items.batch_item(plan.batch))
         writes += [{"Put": self._put_new(record)} for record in records]
         if plan.stored_key is not None and plan.fingerprint is not None:
             record = IdempotencyRecord(
                 key=plan.stored_key,
                 fingerprint=plan.fingerprint,
-                transfer_id=plan.batch.id,
+                transfer_id=plan.result_id,
                 created_at=plan.batch.created_at,
             )
             put = self._put_new(codec.idempotency_item(record))
             put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             writes.append({"Put": put})
         return writes
+
+    def _reverse(self, before: Transfer, after: Transfer) -> dict[str, Any]:
+        """Record a reversal on the original transfer, only if no other reversal did since it
+        was read, and never beyond its amount."""
+        condition = "attribute_exists(PK) AND #amount >= :reversed AND " + (
+            "#reversed = :before" if before.reversed_amount else "attribute_not_exists(#reversed)"
+        )
+        values = {
+            ":reversed": codec.number(after.reversed_amount),
+            ":reversals": {"L": [{"S": i} for i in after.reversals]},
+        }
+        if before.reversed_amount:
+            values[":before"] = codec.number(before.reversed_amount)
+        return {
+            "TableName": self._table,
+            "Key": codec.transfer_key(before.id),
+            "UpdateExpression": "SET #reversed = :reversed, #reversals = :reversals",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {
+                "#amount": "amount",
+                "#reversed": "reversed_amount",
+                "#reversals": "reversals",
+            },
+            "ExpressionAttributeValues": values,
+        }
 
     def _update(self, change: AccountChange) -> dict[str, Any]:
         after = change.after
@@ -141,13 +173,18 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: PostingPlan) ->
     if any(code in TRANSIENT_CODES for code in codes):
         raise TransientStoreError(f"transaction cancelled: {codes}")
     accounts = len(plan.changes)
-    batch_position = accounts + len(plan.entries) + len(plan.batch.transfers)
-    if codes[batch_position] == "ConditionalCheckFailed":
-        raise TransferAlreadyCommitted(plan.batch.id)
-    key_position = batch_position + 1
+    reversal = accounts if plan.reverses is not None else None
+    first_put = accounts + (1 if reversal is not None else 0)
+    transfers = first_put + len(plan.entries)
+    marker = transfers + len(plan.batch.transfers) if plan.write_batch else transfers
+    if codes[marker] == "ConditionalCheckFailed":
+        raise TransferAlreadyCommitted(plan.result_id)
+    key_position = transfers + len(plan.batch.transfers) + int(plan.write_batch)
     if len(codes) > key_position and codes[key_position] == "ConditionalCheckFailed":
         item = reasons[key_position].get("Item")
         raise IdempotencyKeyTaken(codec.idempotency_from_item(item) if item else None)
+    if reversal is not None and codes[reversal] == "ConditionalCheckFailed":
+        raise VersionConflict({})  # another reversal won: re-read the original
     current: dict[str, Account | None] = {}
     for position, change in enumerate(plan.changes):
         if codes[position] == "ConditionalCheckFailed":

@@ -87,6 +87,22 @@ class ActingLedger:
             principal=self.principal,
         )
 
+    async def reverse_transfer(
+        self,
+        transfer_id: str,
+        amount: Decimal | int | str | None = None,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+    ) -> Transfer:
+        return await self._ledger.reverse_transfer(
+            transfer_id,
+            amount,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            principal=self.principal,
+        )
+
     async def get_transfers(self, ids: Sequence[str]) -> dict[str, Transfer]:
         return await self._ledger.transfers.get_transfers(ids, principal=self.principal)
 

@@ -16,7 +16,7 @@ from services.domain.errors import (
     SameAccount,
 )
 from services.domain.metadata import metadata as checked_metadata
-from services.domain.model import Account
+from services.domain.model import Account, Transfer
 from services.domain.money import check_amount
 from services.domain.movements import Batch, TransferLeg
 from services.identity.principal import SYSTEM, Principal
@@ -54,6 +54,8 @@ class MovementStore(Protocol):
     async def commit_postings(self, plan: PostingPlan) -> None: ...
 
     async def get_batch(self, batch_id: str) -> Batch | None: ...
+
+    async def get_transfer(self, transfer_id: str) -> Transfer | None: ...
 
 
 class BatchService:

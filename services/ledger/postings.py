@@ -29,6 +29,7 @@ from services.domain.errors import (
     BatchTooLarge,
     CurrencyMismatch,
     InsufficientFunds,
+    ReversalExceedsOriginal,
 )
 from services.domain.model import Account, Direction, Entry, Transfer
 from services.domain.money import in_currency
@@ -65,6 +66,10 @@ class PostingRequest:
     key: str | None
     fingerprint: str | None
     principal: Principal
+    #: Write a batch record and set `batch_id` on the transfers (postTransfers).
+    batch: bool = True
+    #: The transfer its one posting reverses, as read (reverseTransfer).
+    reverses: Transfer | None = None
 
     @property
     def stored_key(self) -> str | None:
@@ -108,6 +113,16 @@ class PostingPlan:
     changes: tuple[AccountChange, ...]
     fingerprint: str | None
     stored_key: str | None
+    #: Whether `batch` is written as a record of its own (postTransfers).
+    write_batch: bool = True
+    #: The reversed transfer before and after the reversal, conditioned on the former.
+    reverses: Transfer | None = None
+    reversed_after: Transfer | None = None
+
+    @property
+    def result_id(self) -> str:
+        """What the idempotency record points at: the batch, or the one transfer."""
+        return self.batch.id if self.write_batch else self.batch.transfers[0].id
 
     @property
     def entries(self) -> list[Entry]:
@@ -115,7 +130,9 @@ class PostingPlan:
 
     @property
     def item_count(self) -> int:
-        return transaction_items(len(self.batch.transfers), len(self.changes))
+        records = int(self.write_batch) + int(self.stored_key is not None)
+        records += int(self.reverses is not None)
+        return len(self.changes) + ITEMS_PER_POSTING * len(self.batch.transfers) + records
 
 
 def transaction_items(postings: int, accounts: int) -> int:
@@ -178,10 +195,12 @@ def plan_postings(
                 memo=posting.memo,
                 idempotency_key=request.key,
                 initiated_by=request.principal.subject,
-                batch_id=request.batch_id,
+                batch_id=request.batch_id if request.batch else None,
                 metadata=posting.metadata,
+                reversal_of=request.reverses.id if request.reverses is not None else None,
             )
         )
+    reversed_after = _reversed(request.reverses, transfers)
     changes = tuple(
         _change(accounts[account_id], request.postings, transfers)
         for account_id in request.account_ids
@@ -197,7 +216,28 @@ def plan_postings(
         initiated_by=request.principal.subject,
         metadata=request.metadata,
     )
-    return PostingPlan(batch, changes, request.fingerprint, request.stored_key)
+    return PostingPlan(
+        batch,
+        changes,
+        request.fingerprint,
+        request.stored_key,
+        write_batch=request.batch,
+        reverses=request.reverses,
+        reversed_after=reversed_after,
+    )
+
+
+def _reversed(original: Transfer | None, transfers: Sequence[Transfer]) -> Transfer | None:
+    """The original transfer once `transfers` (its one reversal) commit. Raises
+    ReversalExceedsOriginal when the reversals would give back more than it moved."""
+    if original is None:
+        return None
+    [reversal] = transfers
+    total = original.reversed_amount + reversal.amount
+    if total > original.amount:
+        remaining = format(original.amount - original.reversed_amount, "f")
+        raise ReversalExceedsOriginal(original.id, remaining)
+    return replace(original, reversed_amount=total, reversals=(*original.reversals, reversal.id))
 
 
 def _change(

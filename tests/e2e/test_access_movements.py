@@ -7,12 +7,20 @@ change nothing."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_access import World, issued, snapshot, world  # noqa: F401
-from tests.movement_documents import ACCOUNT_LIMIT, CREATE_WITH_LIMIT, POST_TRANSFERS
+from tests.documents import TRANSFER
+from tests.e2e.test_access import Caller, World, issued, snapshot, world  # noqa: F401
+from tests.movement_documents import (
+    ACCOUNT_LIMIT,
+    CREATE_WITH_LIMIT,
+    POST_TRANSFERS,
+    REVERSE,
+    TRANSFER_REVERSALS,
+)
 
 
 def batch(*legs: tuple[str, str, str], key: str = "batch-1", **extra: Any) -> dict[str, Any]:
@@ -129,3 +137,71 @@ def test_only_operators_set_overdraft_limits(world: World) -> None:
     assert external["account"]["metadata"] == {"k": "v"}
     plain = world.alice.data(CREATE_WITH_LIMIT, input={"id": ids["alice"] + "-plain"})
     assert plain["createAccount"]["account"]["overdraftLimit"] == "0.00"
+
+
+def paid_to_bob(world: World, amount: str = "20") -> str:
+    ids = world.ids
+    paid = world.alice.data(
+        TRANSFER, input={"fromAccountId": ids["alice"], "toAccountId": ids["bob"], "amount": amount}
+    )["transfer"]
+    assert paid["userErrors"] == []
+    return str(paid["transfer"]["id"])
+
+
+def reverse(transfer_id: str, amount: str | None = None, key: str = "refund") -> dict[str, Any]:
+    extra = {"amount": amount} if amount is not None else {}
+    return {"input": {"transferId": transfer_id, "idempotencyKey": key, **extra}}
+
+
+def test_anonymous_gets_401_for_reverse_transfer(world: World) -> None:
+    transfer_id = paid_to_bob(world)
+    before = snapshot(world)
+    response = world.anonymous.post(REVERSE, **reverse(transfer_id))
+    assert response.status_code == 401
+    assert snapshot(world) == before
+
+
+def test_only_the_recipient_or_an_operator_reverses(world: World) -> None:
+    transfer_id = paid_to_bob(world)
+    outsider = Caller(world.api, world.issuer.token(f"outsider-{uuid.uuid4().hex[:6]}"))
+    before = snapshot(world)
+    for caller, code in ((world.alice, "FORBIDDEN"), (outsider, "TRANSFER_NOT_FOUND")):
+        payload = caller.data(REVERSE, **reverse(transfer_id))["reverseTransfer"]
+        assert payload["transfer"] is None
+        [error] = payload["userErrors"]
+        assert (error["code"], error["field"]) == (code, ["input", "transferId"])
+    assert snapshot(world) == before
+    refund = world.bob.data(REVERSE, **reverse(transfer_id, "5"))["reverseTransfer"]
+    assert refund["userErrors"] == []
+    assert refund["transfer"]["reversalOf"] == transfer_id
+    assert refund["transfer"]["fromAccountId"] == world.ids["bob"]
+    replay = world.bob.data(REVERSE, **reverse(transfer_id, "5.00"))["reverseTransfer"]
+    assert replay["transfer"]["id"] == refund["transfer"]["id"]
+    rest = world.ops.data(REVERSE, **reverse(transfer_id, key="ops-refund"))["reverseTransfer"]
+    assert rest["transfer"]["amount"] == "15.00"
+    seen = world.alice.data(TRANSFER_REVERSALS, id=transfer_id)["transfer"]
+    assert seen["reversedAmount"] == "20.00"
+    assert [r["amount"] for r in seen["reversals"]] == ["5.00", "15.00"]
+    assert world.ops.data(ACCOUNT_LIMIT, id=world.ids["alice"])["account"]["balance"] == "100.00"
+
+
+@pytest.mark.parametrize(
+    ("amount", "code", "field"),
+    [
+        ("0", "INVALID_AMOUNT", "amount"),
+        ("-1", "INVALID_AMOUNT", "amount"),
+        ("0.001", "INVALID_AMOUNT", "amount"),
+        ("1000000000000.01", "INVALID_AMOUNT", "amount"),
+        ("20.01", "REVERSAL_EXCEEDS_ORIGINAL", "amount"),
+        (None, "TRANSFER_NOT_FOUND", "transferId"),
+    ],
+)
+def test_bad_reversals_are_typed_and_change_nothing(
+    world: World, amount: str | None, code: str, field: str
+) -> None:
+    transfer_id = paid_to_bob(world) if amount is not None else "no-such-transfer"
+    before = snapshot(world)
+    payload = world.bob.data(REVERSE, **reverse(transfer_id, amount))["reverseTransfer"]
+    [error] = payload["userErrors"]
+    assert (error["code"], error["field"]) == (code, ["input", field])
+    assert snapshot(world) == before

@@ -1,6 +1,6 @@
 """Many concurrent mixed money movements (transfers, deposits and withdrawals through an
-external account, batches, replays) over 20 accounts from four connections: every invariant
-of issue 11 that the landed operations touch holds."""
+external account, batches, reversals, replays) over 20 accounts from four connections: every
+invariant of issue 11 that the landed operations touch holds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from services import InsufficientFunds, Ledger, TransferLeg
+from services import InsufficientFunds, Ledger, ReversalExceedsOriginal, TransferLeg
 from services.settings import Settings
 from tests.helpers import balances_by_account, items_of_type, table_items
 
@@ -38,15 +38,29 @@ async def test_mixed_concurrent_movements_keep_every_invariant(settings: Setting
             )
         opening = sum(balances_by_account(await table_items(settings)).values())
         ledgers = [ledger, second, third, fourth]
+        committed: list[str] = []
 
         def amount() -> Decimal:
             return Decimal(rng.randint(1, 3000)) / 100
 
         async def one(n: int) -> tuple[str, str | None]:
             on = ledgers[n % 4]
-            kind = rng.choice(["transfer", "deposit", "withdrawal", "batch", "batch"])
+            kinds = ["transfer", "deposit", "withdrawal", "batch", "batch", "reversal"]
+            kind = rng.choice(kinds if committed else kinds[:-1])
             key = f"op-{n}" if rng.random() < 0.5 else None
             try:
+                if kind == "reversal":
+                    original = rng.choice(committed)
+                    value = (
+                        Decimal(rng.randint(1, 800)) / 100 if rng.random() < 0.7 else None
+                    )  # None: all the rest
+                    back = await on.reverse_transfer(original, value, idempotency_key=key)
+                    if key is not None:
+                        again = await ledgers[(n + 3) % 4].reverse_transfer(
+                            original, value, idempotency_key=key
+                        )
+                        assert again.id == back.id
+                    return kind, back.id
                 if kind == "batch":
                     legs = []
                     for _ in range(rng.randint(2, 5)):
@@ -56,6 +70,7 @@ async def test_mixed_concurrent_movements_keep_every_invariant(settings: Setting
                     if key is not None:  # a replay from another connection moves nothing
                         again = await ledgers[(n + 1) % 4].post_transfers(legs, idempotency_key=key)
                         assert again.id == batch.id
+                    committed.extend(t.id for t in batch.transfers)
                     return kind, batch.id
                 if kind == "transfer":
                     source, destination = rng.sample(ACCOUNTS, 2)
@@ -70,14 +85,19 @@ async def test_mixed_concurrent_movements_keep_every_invariant(settings: Setting
                         source, destination, value, idempotency_key=key
                     )
                     assert again.id == moved.id
+                committed.append(moved.id)
                 return kind, moved.id
-            except InsufficientFunds:
+            except (InsufficientFunds, ReversalExceedsOriginal):
                 return kind, None
 
-        outcomes = await asyncio.gather(*(one(n) for n in range(OPERATIONS)))
+        # In waves, so that later waves have committed transfers to reverse.
+        outcomes = []
+        for wave in range(0, OPERATIONS, OPERATIONS // 4):
+            outcomes += await asyncio.gather(*(one(n) for n in range(wave, wave + OPERATIONS // 4)))
 
     kinds = Counter(kind for kind, result in outcomes if result is not None)
     assert all(kinds[k] > 50 for k in ("transfer", "deposit", "withdrawal", "batch")), kinds
+    assert kinds["reversal"] > 30, kinds
     assert any(result is None for _, result in outcomes), "the mix must include refusals"
 
     items = await table_items(settings)
@@ -114,3 +134,20 @@ async def test_mixed_concurrent_movements_keep_every_invariant(settings: Setting
     singles = {r for k, r in outcomes if k != "batch" and r is not None}
     in_batches = {v["S"] for b in batches for v in b["transfer_ids"]["L"]}
     assert transfers == singles | in_batches  # replays wrote nothing twice
+
+    # Reversals never give back more than the original, and link both ways.
+    records = {t["transfer_id"]["S"]: t for t in items_of_type(items, "TRANSFER")}
+    reversed_by: dict[str, Decimal] = defaultdict(Decimal)
+    linked: dict[str, set[str]] = defaultdict(set)
+    for transfer_id, record in records.items():
+        if "reversal_of" in record:
+            original = records[record["reversal_of"]["S"]]
+            assert record["from_account_id"] == original["to_account_id"]
+            reversed_by[record["reversal_of"]["S"]] += Decimal(record["amount"]["N"])
+            linked[record["reversal_of"]["S"]].add(transfer_id)
+    assert reversed_by, "the mix must include committed reversals"
+    for transfer_id, record in records.items():
+        total = Decimal(record.get("reversed_amount", {"N": "0"})["N"])
+        assert total == reversed_by.get(transfer_id, Decimal(0))
+        assert total <= Decimal(record["amount"]["N"])
+        assert {v["S"] for v in record.get("reversals", {"L": []})["L"]} == linked[transfer_id]
