@@ -26,7 +26,7 @@ Workload = Callable[[Run], Awaitable[Section]]
 
 
 def workloads() -> list[tuple[str, Workload]]:
-    from bench import auth, batch, fanout, history, hot, transfers
+    from bench import auth, batch, fanout, history, hot, observability, transfers
 
     return [
         ("1", transfers.workload),
@@ -34,6 +34,7 @@ def workloads() -> list[tuple[str, Workload]]:
         ("3", fanout.workload),
         ("4", hot.workload),
         ("5", batch.workload),
+        ("6", observability.workload),
         ("8", auth.workload),
     ]
 

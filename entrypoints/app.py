@@ -17,9 +17,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from entrypoints import observability
 from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
+from entrypoints.readiness import Probe, Readiness, task_probe
 from resolvers.schema import build_schema
 from services.bootstrap import (
     ApiServices,
@@ -28,6 +30,8 @@ from services.bootstrap import (
     bootstrap_api,
     stream_worker_running,
 )
+from services.observability.settings import ObservabilitySettings
+from services.observability.tracing import configure_tracing
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,16 +47,50 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready: DynamoDB and the ledger table answer. Says how callers authenticate, so that a
-    deployment running with authentication disabled is visible from outside."""
+    """Ready: DynamoDB and the ledger table answer, the stream worker runs where this process
+    runs one, Redis answers where it is configured; each dependency's state in `checks`. Says
+    how callers authenticate, so that a deployment running with authentication disabled is
+    visible from outside."""
     services: ApiServices = request.app.state.services
-    auth = {"auth": services.identity.mode}
-    try:
-        await asyncio.wait_for(services.ledger.ping(), READY_TIMEOUT_SECONDS)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; details go to the log
-        log.warning("readiness check failed", extra={"reason": repr(exc)})
-        return JSONResponse({"status": "unavailable", **auth}, status_code=503)
-    return JSONResponse({"status": "ok", **auth})
+    readiness: Readiness | None = getattr(request.app.state, "readiness", None)
+    if readiness is None:
+        readiness = _readiness(services, None, None)
+        request.app.state.readiness = readiness
+    report = await readiness.report()
+    body = {**report.body(), "auth": services.identity.mode}
+    return JSONResponse(body, status_code=200 if report.ready else 503)
+
+
+def _readiness(
+    services: ApiServices,
+    stream_worker: asyncio.Task[None] | None,
+    stack: AsyncExitStack | None,
+) -> Readiness:
+    """The checks of this process's dependencies; Redis only with a `stack` to close it."""
+
+    async def dynamodb() -> str:
+        await services.ledger.ping()
+        return "ok"
+
+    probes: dict[str, Probe] = {"dynamodb": dynamodb}
+    if stream_worker is not None:
+        probes["stream_worker"] = task_probe(stream_worker)
+    if services.settings.redis_url and stack is not None:
+        probes["redis"] = _redis_probe(services.settings.redis_url, stack)
+    return Readiness(probes, timeout=READY_TIMEOUT_SECONDS)
+
+
+def _redis_probe(url: str, stack: AsyncExitStack) -> Probe:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    stack.push_async_callback(client.aclose)
+
+    async def redis() -> str:
+        await client.ping()
+        return "ok"
+
+    return redis
 
 
 def create_app(
@@ -63,6 +101,8 @@ def create_app(
     API replica only. `demo` loads the demo accounts and transfers at startup."""
     if settings is None:
         settings = services.settings if services is not None else Settings()
+    observed = ObservabilitySettings()
+    configure_tracing()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,10 +121,13 @@ def create_app(
                         bootstrap_api(target, embedded=embedded)
                     )
             await _start(app, wired, demo=demo)
+            worker = None
             if isinstance(wired, Services):
                 # Publishes committed changes to this process's subscribers (and notifies)
                 # when `serve_stream_worker` is on; stopped, its started sends finished, on exit.
-                await stack.enter_async_context(stream_worker_running(wired))
+                worker = await stack.enter_async_context(stream_worker_running(wired))
+            app.state.readiness = _readiness(wired, worker, stack)
+            stack.enter_context(observability.metrics_port(observed))
             yield
 
     graphql = LedgerGraphQL(
@@ -93,7 +136,7 @@ def create_app(
         keep_alive_seconds=settings.ws_keepalive_seconds,
         allowed_origins=settings.cors_origins,
     )
-    middleware = []
+    middleware = observability.middleware()
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -111,6 +154,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *observability.metrics_routes(observed),
             Route("/auth/dev-token", dev_token, methods=["POST"]),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static"),
         ],

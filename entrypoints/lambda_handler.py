@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from services.bootstrap import StreamServices, bootstrap_stream_handlers
+from services.observability.tracing import configure_tracing, flush_traces
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ def handle_dynamodb_stream(event: Mapping[str, Any], context: object) -> dict[st
     async def handle() -> dict[str, Any]:
         return await process_lambda_event(event, await _container.ensure_services())
 
+    configure_tracing("ledger-stream")
     result: dict[str, Any] = _container.run(handle())
+    flush_traces()  # the container may freeze once we return
     return result
 
 

@@ -9,7 +9,10 @@ import signal
 
 import typer
 
+from entrypoints.observability import metrics_port
 from services.bootstrap import bootstrap_worker
+from services.observability.settings import ObservabilitySettings
+from services.observability.tracing import configure_tracing
 from services.settings import Settings
 
 notifications_app = typer.Typer(
@@ -56,7 +59,9 @@ def stream_worker(
             await worker.run(stop)
             return 0
 
-    read = asyncio.run(run())
+    configure_tracing("ledger-stream-worker")
+    with metrics_port(ObservabilitySettings()):  # the stream metrics, on LEDGER_METRICS_PORT
+        read = asyncio.run(run())
     if once:
         typer.echo(f"processed {read} stream records")
 

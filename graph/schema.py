@@ -27,7 +27,9 @@ from strawberry.types import ExecutionContext
 
 from graph.context import LoadersPerOperation
 from graph.masking import MaskUnexpectedErrors, should_mask_error
+from graph.metrics import OperationMetrics
 from graph.scalars import SCALARS
+from services.observability.settings import metrics_enabled
 from services.settings import Settings
 
 log = logging.getLogger("graph.errors")
@@ -62,6 +64,8 @@ def extensions(settings: Settings) -> list[ExtensionFactory]:
         shared_rules(MaxAliasesLimiter(max_alias_count=max_aliases)),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
+    if metrics_enabled():
+        chosen.insert(1, OperationMetrics)  # inside the masking: it tells unexpected errors
     if not settings.graphql_introspection:
         chosen.append(DisableIntrospection)
     return chosen

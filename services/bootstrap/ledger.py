@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.movement_store import DynamoMovementStore
-from services.dynamo.store import DynamoLedgerStore
 from services.ledger import Ledger
+from services.observability import wiring as observed
 from services.retry import Backoff
 from services.settings import Settings
 
@@ -30,11 +30,11 @@ async def open_ledger(
     closes it otherwise)."""
     backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
     reader = BatchReader(dynamodb, settings.table_name, backoff)
-    store = DynamoLedgerStore(dynamodb, settings.table_name, reader)
+    store = observed.ledger_store()(dynamodb, settings.table_name, reader)
     if settings.create_table:
         await store.ensure_table()
     movements = DynamoMovementStore(dynamodb, settings.table_name, reader)
-    return Ledger(store, settings, on_close=on_close, movements=movements)
+    return observed.ledger(Ledger(store, settings, on_close=on_close, movements=movements))
 
 
 class LedgerConnection:

@@ -29,13 +29,13 @@ from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
 from services.dynamo.client import make_session, open_client, open_dynamodb
-from services.dynamo.outbox import DynamoNotificationOutbox
 from services.hub import BalanceFeed, EventHub
 from services.identity.wiring import Identity, build_identity, check_serving
 from services.ledger import Ledger
 from services.notifications import Notifier
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
+from services.observability import wiring as observed
 from services.retry import Backoff
 from services.settings import Settings
 from services.streams import Handler, StreamPoller, StreamProcessor
@@ -105,7 +105,7 @@ class _Wiring:
         if settings.use_embedded():
             raise ValueError("no DynamoDB is configured (AWS_ENDPOINT_URL or AWS credentials)")
         session = make_session(settings)
-        return cls(stack, session, await open_dynamodb(stack, session, settings))
+        return cls(stack, session, observed.client(await open_dynamodb(stack, session, settings)))
 
     async def identity(self, settings: Settings, *, embedded: bool) -> Identity:
         """The API's authenticator; refuses (IdentityConfigurationError) a real deployment that
@@ -134,9 +134,7 @@ class _Wiring:
         table = settings.table_name
         notifier = Notifier(
             ledger,
-            DynamoNotificationOutbox(
-                self.dynamodb, table, BatchReader(self.dynamodb, table, backoff)
-            ),
+            observed.outbox()(self.dynamodb, table, BatchReader(self.dynamodb, table, backoff)),
             senders,
             max_attempts=settings.notification_max_attempts,
             backoff=Backoff(settings.notification_retry_base_seconds, 30.0),
@@ -144,17 +142,21 @@ class _Wiring:
             stale_after=timedelta(seconds=settings.notification_stale_seconds),
         )
         self.stack.push_async_callback(notifier.drain)
-        processor = StreamProcessor(
+        processor = observed.processor()(
             [
-                Handler("hub", hub.publish, required=False),
-                Handler("notifications", notifier.handle, concurrency=16),
+                Handler("hub", observed.handler("hub", hub.publish), required=False),
+                Handler(
+                    "notifications",
+                    observed.handler("notifications", notifier.handle),
+                    concurrency=16,
+                ),
             ],
             backoff=backoff,
         )
         return notifier, processor
 
     async def poller(self, settings: Settings, processor: StreamProcessor) -> StreamPoller:
-        return StreamPoller(
+        return observed.poller()(
             streams=await open_client(self.stack, self.session, "dynamodbstreams", settings),
             dynamodb=self.dynamodb,
             table_name=settings.table_name,
@@ -177,7 +179,8 @@ async def bootstrap_api(
         ledger = await open_ledger(wiring.dynamodb, settings)
         hub = await wiring.hub(settings, ledger)
         identity = await wiring.identity(settings, embedded=embedded)
-        yield ApiServices(settings, ledger, embedded, hub, BalanceFeed(hub, ledger), identity)
+        feed = BalanceFeed(observed.feed_hub(hub), ledger)
+        yield ApiServices(settings, ledger, embedded, hub, feed, identity)
 
 
 async def _stream_services(
@@ -238,7 +241,7 @@ async def bootstrap(
             ledger=ledger,
             embedded=embedded,
             hub=hub,
-            balances=BalanceFeed(hub, ledger),
+            balances=BalanceFeed(observed.feed_hub(hub), ledger),
             identity=identity,
             notifier=notifier,
             processor=processor,

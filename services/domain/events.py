@@ -14,6 +14,8 @@ class BalanceChanged:
     """A new entry was committed for `entry.account_id`: its balance and version moved."""
 
     entry: Entry
+    #: The W3C traceparent of the operation that committed the entry, when traces were on.
+    traceparent: str | None = None
 
     @property
     def account_id(self) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from services.domain.model import Account, Direction, Entry, Transfer
 from services.ledger.ports import IdempotencyRecord
+from services.observability.tracing import current_traceparent
 
 Item = dict[str, Any]
 Key = dict[str, dict[str, str]]
@@ -141,7 +142,17 @@ def entry_item(entry: Entry) -> Item:
         "currency": {"S": entry.currency},
         "created_at": timestamp(entry.created_at),
     }
-    return _with_optional(item, counterparty_id=entry.counterparty_id, memo=entry.memo)
+    # The committing operation's trace, for the stream's handlers to continue (traces on only).
+    return _with_optional(
+        item,
+        counterparty_id=entry.counterparty_id,
+        memo=entry.memo,
+        traceparent=current_traceparent(),
+    )
+
+
+def traceparent_from_item(item: Mapping[str, Any]) -> str | None:
+    return _optional_text(item, "traceparent")
 
 
 def entry_from_item(item: Mapping[str, Any]) -> Entry:

@@ -46,7 +46,7 @@ def decode_record(record: Mapping[str, Any]) -> DomainEvent | None:
         if image is None:
             raise KeyError("NewImage")
         if kind == "ENTRY":
-            return BalanceChanged(codec.entry_from_item(image))
+            return BalanceChanged(codec.entry_from_item(image), codec.traceparent_from_item(image))
         return AccountOpened(codec.account_from_item(image))
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise UndecodableRecord(
