@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph.errors import UserError
 from graph.types import Account, Transfer
@@ -27,6 +28,17 @@ class CreateAccountInput:
         default=None,
         description="Operators only: the holder (token subject) who will own it. A holder's "
         "accounts are its own; null from an operator: an operators-only account.",
+    )
+    overdraft_limit: Decimal | None = strawberry.field(
+        default=Decimal(0),
+        description="Operators only: debits may take the balance down to -overdraftLimit. "
+        "null: no limit, for external and settlement accounts (such as bank:settlement) "
+        "that carry the other side of deposits and withdrawals.",
+    )
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description="An object of string values: at most 16 keys (1-64 letters, digits or "
+        "_.:-), values up to 256 characters, 2048 characters in all.",
     )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph.context import Info
 from graph.errors import request_error
@@ -57,6 +59,14 @@ class Account:
         description="The subject of the holder who owns it; null: an operators-only account."
     )
     created_at: datetime
+    overdraft_limit: Decimal | None = strawberry.field(
+        default=Decimal(0),
+        description="Debits may take the balance down to -overdraftLimit; null: no limit "
+        "(an external account). The room left to spend is balance + overdraftLimit.",
+    )
+    metadata: JSON = strawberry.field(
+        default_factory=dict, description="The labels the account was opened with."
+    )
 
     @classmethod
     def from_domain(cls, account: model.Account) -> Account:
@@ -68,6 +78,12 @@ class Account:
             phone=account.phone,
             owner_id=strawberry.ID(account.owner_id) if account.owner_id is not None else None,
             created_at=account.created_at,
+            overdraft_limit=(
+                None
+                if account.overdraft_limit is None
+                else currency_places(account.overdraft_limit, account.currency)
+            ),
+            metadata=cast(JSON, dict(account.metadata)),
         )
 
     transactions: LedgerEntryConnection = strawberry.field(
@@ -89,6 +105,17 @@ class Transfer:
     memo: str | None
     idempotency_key: str | None
     created_at: datetime
+    batch_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The batch (postTransfers) it was committed in."
+    )
+    metadata: JSON = strawberry.field(default_factory=dict)
+    reversal_of: strawberry.ID | None = strawberry.field(
+        default=None, description="The transfer this one reverses (in the opposite direction)."
+    )
+    reversed_amount: Decimal = strawberry.field(
+        default=Decimal(0), description="How much its reversals gave back: at most `amount`."
+    )
+    reversal_ids: strawberry.Private[tuple[str, ...]] = ()
 
     @classmethod
     def from_domain(cls, transfer: model.Transfer) -> Transfer:
@@ -101,6 +128,11 @@ class Transfer:
             memo=transfer.memo,
             idempotency_key=transfer.idempotency_key,
             created_at=transfer.created_at,
+            batch_id=strawberry.ID(transfer.batch_id) if transfer.batch_id else None,
+            metadata=cast(JSON, dict(transfer.metadata)),
+            reversal_of=strawberry.ID(transfer.reversal_of) if transfer.reversal_of else None,
+            reversed_amount=currency_places(transfer.reversed_amount, transfer.currency),
+            reversal_ids=transfer.reversals,
         )
 
     @strawberry.field
@@ -110,6 +142,12 @@ class Transfer:
     @strawberry.field
     async def to_account(self, info: Info) -> Account | None:
         return await load_account(info, str(self.to_account_id))
+
+    @strawberry.field
+    async def reversals(self, info: Info) -> list[Transfer]:
+        """The transfers that reverse it, oldest first."""
+        found = await info.context.transfers.load_many(list(self.reversal_ids))
+        return [Transfer.from_domain(t) for t in found if t is not None]
 
 
 @strawberry.type(description="One side of a transfer (or an opening balance) seen by one account.")

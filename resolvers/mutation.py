@@ -5,7 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from graph.inputs import CreateAccountPayload, TransferPayload
+from graph.movements import PostTransfersPayload, ReverseTransferPayload
 from resolvers.mutations.create_account import create_account
+from resolvers.mutations.post_transfers import post_transfers
+from resolvers.mutations.reverse_transfer import reverse_transfer
 from resolvers.mutations.transfer import transfer
 
 
@@ -13,11 +16,26 @@ from resolvers.mutations.transfer import transfer
 class Mutation:
     create_account: CreateAccountPayload = strawberry.mutation(
         resolver=create_account,
-        description="Open an account. userErrors: ACCOUNT_EXISTS, INVALID_AMOUNT, INVALID_INPUT.",
+        description="Open an account. userErrors: ACCOUNT_EXISTS, FORBIDDEN (a holder "
+        "setting an owner, a balance or an overdraft limit), INVALID_AMOUNT, INVALID_INPUT.",
     )
     transfer: TransferPayload = strawberry.mutation(
         resolver=transfer,
         description="Move money between two accounts atomically. userErrors: "
         "ACCOUNT_NOT_FOUND, INSUFFICIENT_FUNDS, INVALID_AMOUNT, SAME_ACCOUNT, "
         "CURRENCY_MISMATCH, IDEMPOTENCY_CONFLICT, INVALID_INPUT.",
+    )
+    post_transfers: PostTransfersPayload = strawberry.mutation(
+        resolver=post_transfers,
+        description="Commit several transfers in one transaction: all or none. An account in "
+        "several transfers is updated once with its net effect. userErrors: "
+        "ACCOUNT_NOT_FOUND, INSUFFICIENT_FUNDS, INVALID_AMOUNT, SAME_ACCOUNT, "
+        "CURRENCY_MISMATCH, IDEMPOTENCY_CONFLICT, BATCH_TOO_LARGE, INVALID_INPUT.",
+    )
+    reverse_transfer: ReverseTransferPayload = strawberry.mutation(
+        resolver=reverse_transfer,
+        description="Give back all or part of a transfer: a new transfer in the opposite "
+        "direction, linked both ways. Only the recipient's holder or an operator reverses. "
+        "userErrors: TRANSFER_NOT_FOUND, FORBIDDEN, REVERSAL_EXCEEDS_ORIGINAL, "
+        "INSUFFICIENT_FUNDS, INVALID_AMOUNT, IDEMPOTENCY_CONFLICT, INVALID_INPUT.",
     )

@@ -3,6 +3,7 @@
 from services.domain.errors import (
     AccountExists,
     AccountNotFound,
+    BatchTooLarge,
     CurrencyMismatch,
     ErrorCode,
     IdempotencyConflict,
@@ -12,10 +13,13 @@ from services.domain.errors import (
     LedgerError,
     LedgerUnavailable,
     OutcomeUnknown,
+    ReversalExceedsOriginal,
     SameAccount,
+    TransferNotFound,
 )
 from services.domain.model import Account, Direction, Entry, Page, Transfer
 from services.domain.money import MAX_AMOUNT
+from services.domain.movements import Batch, TransferLeg
 from services.ledger import MAX_PAGE_SIZE, Ledger
 from services.settings import Settings
 
@@ -25,6 +29,8 @@ __all__ = [
     "Account",
     "AccountExists",
     "AccountNotFound",
+    "Batch",
+    "BatchTooLarge",
     "CurrencyMismatch",
     "Direction",
     "Entry",
@@ -38,7 +44,10 @@ __all__ = [
     "LedgerUnavailable",
     "OutcomeUnknown",
     "Page",
+    "ReversalExceedsOriginal",
     "SameAccount",
     "Settings",
     "Transfer",
+    "TransferLeg",
+    "TransferNotFound",
 ]

@@ -1,7 +1,9 @@
 """Demo data for `ledger serve --demo`: a few accounts and transfers to explore in GraphiQL.
 
-Safe to load twice: existing accounts are kept and every transfer has an idempotency key, so
-a second run changes nothing.
+Accounts open empty and are funded the way a real deployment funds them: a deposit, that is a
+transfer from an external settlement account per currency (no overdraft limit), which carries
+the negative side. Safe to load twice: existing accounts are kept and every transfer has an
+idempotency key, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from services.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-#: (id, opening balance, currency, email, phone, owner): each holder's token (`ledger
+#: External accounts (no overdraft limit) that deposits come from, one per currency.
+SETTLEMENT = "bank:settlement"
+
+#: (id, deposited balance, currency, email, phone, owner): each holder's token (`ledger
 #: dev-token --sub alice`) shows that holder's view.
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None, str | None, str], ...] = (
     ("alice", "1000.00", "USD", "alice@example.com", "+14155550101", "alice"),
@@ -39,18 +44,20 @@ DEMO_TRANSFERS: tuple[tuple[str, str, str, str], ...] = (
 
 async def load_demo(ledger: Ledger) -> None:
     """Create the demo accounts and transfers (idempotent)."""
-    for account_id, balance, currency, email, phone, owner in DEMO_ACCOUNTS:
-        try:
-            await ledger.create_account_with_balance(
-                account_id,
-                Decimal(balance),
-                currency=currency,
-                email=email,
-                phone=phone,
-                owner_id=owner,
-            )
-        except AccountExists:
-            log.info("demo account already exists", extra={"account_id": account_id})
+    for currency in sorted({account[2] for account in DEMO_ACCOUNTS}):
+        await _open(ledger, settlement_id(currency), currency=currency, overdraft_limit=None)
+    for account_id, _, currency, email, phone, owner in DEMO_ACCOUNTS:
+        await _open(ledger, account_id, currency=currency, email=email, phone=phone, owner=owner)
+    for account_id, balance, currency, *_ in DEMO_ACCOUNTS:
+        if not Decimal(balance):
+            continue
+        await ledger.transfer_credits(
+            settlement_id(currency),
+            account_id,
+            Decimal(balance),
+            idempotency_key=f"demo-deposit-{account_id}",
+            memo="deposit",
+        )
     for number, (source, destination, amount, memo) in enumerate(DEMO_TRANSFERS, start=1):
         await ledger.transfer_credits(
             source, destination, Decimal(amount), idempotency_key=f"demo-{number}", memo=memo
@@ -59,3 +66,31 @@ async def load_demo(ledger: Ledger) -> None:
         "demo data loaded",
         extra={"accounts": [a[0] for a in DEMO_ACCOUNTS], "transfers": len(DEMO_TRANSFERS)},
     )
+
+
+def settlement_id(currency: str) -> str:
+    return SETTLEMENT if currency == "USD" else f"{SETTLEMENT}:{currency.lower()}"
+
+
+async def _open(
+    ledger: Ledger,
+    account_id: str,
+    *,
+    currency: str,
+    email: str | None = None,
+    phone: str | None = None,
+    owner: str | None = None,
+    overdraft_limit: Decimal | None = Decimal(0),
+) -> None:
+    try:
+        await ledger.create_account_with_balance(
+            account_id,
+            Decimal(0),
+            currency=currency,
+            email=email,
+            phone=phone,
+            owner_id=owner,
+            overdraft_limit=overdraft_limit,
+        )
+    except AccountExists:
+        log.info("demo account already exists", extra={"account_id": account_id})

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
+
 from graph.context import Info
 from graph.errors import UserError
 from graph.inputs import CreateAccountInput, CreateAccountPayload
@@ -14,6 +17,8 @@ FIELDS = {
     "email": "email",
     "phone": "phone",
     "owner_id": "ownerId",
+    "overdraft_limit": "overdraftLimit",
+    "metadata": "metadata",
 }
 
 
@@ -27,6 +32,8 @@ async def create_account(info: Info, input: CreateAccountInput) -> CreateAccount
             email=input.email,
             phone=input.phone,
             owner_id=str(input.owner_id) if input.owner_id is not None else None,
+            overdraft_limit=input.overdraft_limit,
+            metadata=cast(Mapping[str, str] | None, input.metadata),
         )
     except LedgerError as error:
         return CreateAccountPayload(

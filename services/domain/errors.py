@@ -19,6 +19,11 @@ class ErrorCode(StrEnum):
     #: No usable credential (HTTP 401, or a websocket closed with 4403).
     UNAUTHENTICATED = "UNAUTHENTICATED"
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+    #: A batch needs more items than one DynamoDB transaction holds (100).
+    BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    #: The reversals of a transfer would give back more than it moved.
+    REVERSAL_EXCEEDS_ORIGINAL = "REVERSAL_EXCEEDS_ORIGINAL"
 
 
 class LedgerError(Exception):
@@ -132,3 +137,37 @@ class OutcomeUnknown(LedgerError):
 class LedgerUnavailable(Exception):
     """The store could not be reached or kept failing after retries. Not a business error:
     nothing is known to have been written, and the message is not meant for clients."""
+
+
+class BatchTooLarge(LedgerError):
+    """A batch whose transaction would exceed DynamoDB's 100 items (services.ledger.postings)."""
+
+    code = ErrorCode.BATCH_TOO_LARGE
+
+    def __init__(self, legs: int, accounts: int, items: int, limit: int) -> None:
+        super().__init__(
+            f"a batch of {legs} transfers over {accounts} accounts writes {items} items; one "
+            f"transaction holds at most {limit} (up to 19 transfers always fit)",
+            field="transfers",
+        )
+        self.items = items
+
+
+class TransferNotFound(LedgerError):
+    """No such transfer, or one the caller may not see (indistinguishable)."""
+
+    code = ErrorCode.TRANSFER_NOT_FOUND
+
+    def __init__(self, transfer_id: str, *, field: str | None = "transfer_id") -> None:
+        super().__init__(f"transfer {transfer_id!r} does not exist", field=field)
+        self.transfer_id = transfer_id
+
+
+class ReversalExceedsOriginal(LedgerError):
+    code = ErrorCode.REVERSAL_EXCEEDS_ORIGINAL
+
+    def __init__(self, transfer_id: str, remaining: str) -> None:
+        super().__init__(
+            f"transfer {transfer_id!r} has {remaining} left to reverse", field="amount"
+        )
+        self.transfer_id = transfer_id

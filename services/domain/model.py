@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,15 @@ class Account:
     phone: str | None = None
     #: The holder (a principal's subject) who may see and debit it; None: operators only.
     owner_id: str | None = None
+    #: How far below zero a debit may take the balance: 0 by default; None: no limit (an
+    #: external account such as bank:settlement, which carries the other side of deposits).
+    overdraft_limit: Decimal | None = Decimal(0)
+    #: The caller's labels (services.domain.metadata bounds them).
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def can_cover(self, debit: Decimal) -> bool:
+        """True when taking `debit` leaves the balance at or above -overdraft_limit."""
+        return self.overdraft_limit is None or self.balance - debit >= -self.overdraft_limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,16 @@ class Transfer:
     idempotency_key: str | None = None
     #: The subject of the principal that sent it (whose idempotency key it is).
     initiated_by: str | None = None
+    #: The batch (postTransfers) it was committed in; None for a single transfer.
+    batch_id: str | None = None
+    #: The caller's labels (services.domain.metadata bounds them).
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    #: The transfer this one reverses (in the opposite direction); None for others.
+    reversal_of: str | None = None
+    #: How much of this transfer its reversals have given back: never above `amount`.
+    reversed_amount: Decimal = Decimal(0)
+    #: The ids of the transfers that reverse it, oldest first.
+    reversals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,8 @@ def account_item(account: Account) -> Item:
         "version": number(account.version),
         "created_at": timestamp(account.created_at),
     }
+    _put_overdraft(item, account.overdraft_limit)
+    _put_metadata(item, account.metadata)
     return _with_optional(item, email=account.email, phone=account.phone, owner_id=account.owner_id)
 
 
@@ -128,6 +130,8 @@ def account_from_item(item: Mapping[str, Any]) -> Account:
         email=_optional_text(item, "email"),
         phone=_optional_text(item, "phone"),
         owner_id=_optional_text(item, "owner_id"),
+        overdraft_limit=_overdraft(item),
+        metadata=_metadata(item),
     )
 
 
@@ -185,11 +189,18 @@ def transfer_item(transfer: Transfer) -> Item:
         "currency": {"S": transfer.currency},
         "created_at": timestamp(transfer.created_at),
     }
+    _put_metadata(item, transfer.metadata)
+    if transfer.reversed_amount:
+        item["reversed_amount"] = number(transfer.reversed_amount)
+    if transfer.reversals:
+        item["reversals"] = {"L": [{"S": i} for i in transfer.reversals]}
     return _with_optional(
         item,
         memo=transfer.memo,
         idempotency_key=transfer.idempotency_key,
         initiated_by=transfer.initiated_by,
+        batch_id=transfer.batch_id,
+        reversal_of=transfer.reversal_of,
     )
 
 
@@ -204,6 +215,13 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         memo=_optional_text(item, "memo"),
         idempotency_key=_optional_text(item, "idempotency_key"),
         initiated_by=_optional_text(item, "initiated_by"),
+        batch_id=_optional_text(item, "batch_id"),
+        metadata=_metadata(item),
+        reversal_of=_optional_text(item, "reversal_of"),
+        reversed_amount=_decimal(item, "reversed_amount")
+        if "reversed_amount" in item
+        else Decimal(0),
+        reversals=tuple(str(v["S"]) for v in item.get("reversals", {}).get("L", [])),
     )
 
 
@@ -225,3 +243,31 @@ def idempotency_from_item(item: Mapping[str, Any]) -> IdempotencyRecord:
         transfer_id=_text(item, "transfer_id"),
         created_at=_time(item, "created_at"),
     )
+
+
+#: An account without a limit: `overdraft` = UNLIMITED. Without the attributes (accounts
+#: written before overdraft limits existed) the limit is 0.
+UNLIMITED = "UNLIMITED"
+
+
+def _put_overdraft(item: Item, limit: Decimal | None) -> None:
+    if limit is None:
+        item["overdraft"] = {"S": UNLIMITED}
+    elif limit:
+        item["overdraft_limit"] = number(limit)
+
+
+def _overdraft(item: Mapping[str, Any]) -> Decimal | None:
+    if item.get("overdraft", {}).get("S") == UNLIMITED:
+        return None
+    return _decimal(item, "overdraft_limit") if "overdraft_limit" in item else Decimal(0)
+
+
+def _put_metadata(item: Item, metadata: Mapping[str, str]) -> None:
+    if metadata:
+        item["metadata"] = {"M": {key: {"S": value} for key, value in metadata.items()}}
+
+
+def _metadata(item: Mapping[str, Any]) -> dict[str, str]:
+    stored = item.get("metadata", {}).get("M", {})
+    return {key: str(value["S"]) for key, value in stored.items()}

@@ -180,7 +180,7 @@ class DynamoLedgerStore:
         writes: list[dict[str, Any]] = [
             {
                 "Update": self._move_balance(
-                    plan.source_before, plan.debit, must_cover=plan.debit.amount
+                    plan.source_before, plan.debit, must_cover=_must_cover(plan)
                 )
             },
             {"Update": self._move_balance(plan.destination_before, plan.credit, must_cover=None)},
@@ -267,6 +267,13 @@ class DynamoLedgerStore:
             ConsistentRead=True,
         )
         return [codec.entry_from_item(item) for item in response.get("Items", [])]
+
+
+def _must_cover(plan: TransferPlan) -> Decimal | None:
+    """What the source's balance must still be for the debit to stay within its overdraft
+    limit (balance - amount >= -limit); None: no limit."""
+    limit = plan.source_before.overdraft_limit
+    return None if limit is None else plan.debit.amount - limit
 
 
 def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: TransferPlan) -> None:

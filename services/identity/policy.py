@@ -4,6 +4,8 @@
     read an account             own accounts                             any
     debit an account            own accounts (transfer source)           any
     create an account           for itself, zero balance, no owner set   anything
+    set an overdraft limit      no (0 only)                              any, or unlimited
+    post a batch of transfers   debit legs from own accounts only        any
     list missing accounts       no                                       yes
     contact details, idem. key  own accounts                             any
 
@@ -40,6 +42,11 @@ def may_create_account(
     if principal.is_operator:
         return True
     return owner_id is None and initial_balance == 0
+
+
+def may_set_overdraft_limit(principal: Principal, limit: Decimal | None) -> bool:
+    """Overdrafts and external (unlimited) accounts create credit: operators alone."""
+    return principal.is_operator or limit == 0
 
 
 def owner_of_new_account(principal: Principal, owner_id: str | None) -> str | None:

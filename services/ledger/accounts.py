@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,6 +14,7 @@ from services.domain.errors import (
     InvalidInput,
     LedgerUnavailable,
 )
+from services.domain.metadata import metadata as checked_metadata
 from services.domain.model import Account, AccountPage
 from services.domain.money import check_amount, in_currency, validate_currency
 from services.identity import policy
@@ -54,19 +55,27 @@ class AccountService:
         phone: str | None = None,
         owner_id: str | None = None,
         principal: Principal = SYSTEM,
+        overdraft_limit: Decimal | int | str | None = Decimal(0),
+        metadata: Mapping[str, str] | None = None,
     ) -> Account:
         """Open an account; never overwrites. A non-zero opening balance is the first entry.
 
-        A holder opens accounts for itself only, with a zero balance (Forbidden otherwise);
-        operators may name any owner (None: an account only operators reach).
+        A holder opens accounts for itself only, with a zero balance and no overdraft
+        (Forbidden otherwise); operators may name any owner (None: an account only operators
+        reach) and an overdraft limit: debits may take the balance down to -overdraft_limit;
+        None: no limit (an external account, such as bank:settlement).
         Raises AccountExists, Forbidden, InvalidAmount (negative, too large, too many
-        decimals) and InvalidInput (malformed id, currency, email, phone or owner).
+        decimals) and InvalidInput (malformed id, currency, email, phone, owner or metadata).
         """
         account_id = validation.account_id(account_id)
         code = validate_currency(currency if currency is not None else self._default_currency)
         amount = check_amount(initial_balance, field="initial_balance", allow_zero=True)
         balance = in_currency(amount, code, field="initial_balance")
         owner_id = validation.owner_id(owner_id)
+        limit = _overdraft_limit(overdraft_limit, code)
+        labels = checked_metadata(metadata)
+        if not policy.may_set_overdraft_limit(principal, limit):
+            raise Forbidden("only operators set overdraft limits", field="overdraft_limit")
         if not policy.may_create_account(principal, owner_id, balance):
             refused = "owner_id" if owner_id is not None else "initial_balance"
             raise Forbidden(
@@ -82,6 +91,8 @@ class AccountService:
             email=validation.email(email),
             phone=validation.phone(phone),
             owner_id=policy.owner_of_new_account(principal, owner_id),
+            overdraft_limit=limit,
+            metadata=labels,
         )
         opening = opening_entry(account, new_id(), new_id(), now) if balance else None
         for attempt in range(self._max_attempts):
@@ -168,3 +179,10 @@ class AccountService:
         cursors = [encode_owned_cursor(owner, account.id) for account in accounts]
         more = len(ids) > limit and bool(cursors)
         return AccountPage(accounts, cursors, cursors[-1] if more else None)
+
+
+def _overdraft_limit(value: Decimal | int | str | None, currency: str) -> Decimal | None:
+    if value is None:
+        return None
+    amount = check_amount(value, field="overdraft_limit", allow_zero=True)
+    return in_currency(amount, currency, field="overdraft_limit")

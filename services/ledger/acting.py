@@ -5,11 +5,12 @@ the rules themselves are the use cases' (and `services.identity.policy`'s)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.domain.model import Account, AccountPage, Page, Transfer
+from services.domain.movements import Batch, TransferLeg
 from services.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class ActingLedger:
         email: str | None = None,
         phone: str | None = None,
         owner_id: str | None = None,
+        overdraft_limit: Decimal | int | str | None = Decimal(0),
+        metadata: Mapping[str, str] | None = None,
     ) -> Account:
         return await self._ledger.accounts.create_account_with_balance(
             account_id,
@@ -39,6 +42,8 @@ class ActingLedger:
             phone=phone,
             owner_id=owner_id,
             principal=self.principal,
+            overdraft_limit=overdraft_limit,
+            metadata=metadata,
         )
 
     async def get_accounts(self, ids: Sequence[str]) -> dict[str, Account]:
@@ -62,6 +67,36 @@ class ActingLedger:
         return await self._ledger.transfers.transfer_credits(
             from_id,
             to_id,
+            amount,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            principal=self.principal,
+        )
+
+    async def post_transfers(
+        self,
+        transfers: Sequence[TransferLeg],
+        *,
+        idempotency_key: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Batch:
+        return await self._ledger.post_transfers(
+            transfers,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+            principal=self.principal,
+        )
+
+    async def reverse_transfer(
+        self,
+        transfer_id: str,
+        amount: Decimal | int | str | None = None,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+    ) -> Transfer:
+        return await self._ledger.reverse_transfer(
+            transfer_id,
             amount,
             idempotency_key=idempotency_key,
             memo=memo,

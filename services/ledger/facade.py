@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from services.identity.principal import Principal
+from services.domain.errors import LedgerUnavailable
+from services.domain.model import Transfer
+from services.domain.movements import Batch, TransferLeg
+from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.acting import ActingLedger
+from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
 from services.ledger.ports import LedgerStore
+from services.ledger.reversals import ReversalService
 from services.ledger.transfers import TransferService
 from services.retry import Backoff
 from services.settings import Settings
@@ -37,6 +43,7 @@ class Ledger:
         *,
         on_close: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        movements: MovementStore | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -61,6 +68,29 @@ class Ledger:
             clock=clock,
         )
         self.history = HistoryService(store, self.accounts)
+        #: Multi-posting movements (batches); None when built without a movement store.
+        self.batches = (
+            BatchService(
+                movements,
+                cache,
+                backoff=backoff,
+                max_attempts=settings.transfer_max_attempts,
+                clock=clock,
+            )
+            if movements is not None
+            else None
+        )
+        self.reversals = (
+            ReversalService(
+                movements,
+                cache,
+                backoff=backoff,
+                max_attempts=settings.transfer_max_attempts,
+                clock=clock,
+            )
+            if movements is not None
+            else None
+        )
 
         self.create_account_with_balance = self.accounts.create_account_with_balance
         self.get_account = self.accounts.get_account
@@ -75,6 +105,43 @@ class Ledger:
         self.get_transfer = self.transfers.get_transfer
         self.get_transactions = self.history.get_transactions
         self.entries_after = self.history.entries_after
+
+    async def post_transfers(
+        self,
+        transfers: Sequence[TransferLeg],
+        *,
+        idempotency_key: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        principal: Principal = SYSTEM,
+    ) -> Batch:
+        """PostTransfers: see `BatchService.post_transfers`."""
+        return await self._batches().post_transfers(
+            transfers, idempotency_key=idempotency_key, metadata=metadata, principal=principal
+        )
+
+    async def get_batch(self, batch_id: str) -> Batch | None:
+        return await self._batches().get_batch(batch_id)
+
+    async def reverse_transfer(
+        self,
+        transfer_id: str,
+        amount: Decimal | int | str | None = None,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+        principal: Principal = SYSTEM,
+    ) -> Transfer:
+        """ReverseTransfer: see `ReversalService.reverse_transfer`."""
+        if self.reversals is None:
+            raise LedgerUnavailable("this ledger was built without a movement store")
+        return await self.reversals.reverse_transfer(
+            transfer_id, amount, idempotency_key=idempotency_key, memo=memo, principal=principal
+        )
+
+    def _batches(self) -> BatchService:
+        if self.batches is None:
+            raise LedgerUnavailable("this ledger was built without a movement store")
+        return self.batches
 
     @classmethod
     def connect(cls, settings: Settings) -> LedgerConnection:

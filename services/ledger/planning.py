@@ -99,7 +99,7 @@ def plan_request(
     if source.currency != destination.currency:
         raise CurrencyMismatch(source.currency, destination.currency)
     amount = in_currency(request.amount, source.currency, field="amount")
-    if source.balance < amount:
+    if not source.can_cover(amount):  # balance - amount >= -overdraft_limit
         raise InsufficientFunds(source.id)
     transfer = Transfer(
         id=request.transfer_id,

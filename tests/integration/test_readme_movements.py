@@ -1,0 +1,27 @@
+"""The README's money-movement example runs as written."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from services import Ledger
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+async def test_money_movement_example_runs(
+    ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = README.read_text().split("## Money movement", 1)[1]
+    block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    namespace: dict[str, object] = {}
+    exec(block.group(1), namespace)  # noqa: S102 - the README's own example
+    await namespace["deposits_and_withdrawals"](ledger)  # type: ignore[operator]
+    assert capsys.readouterr().out.strip() == "[Decimal('30.00'), Decimal('0.90')]"
+    assert await ledger.inquire_balance("bank:settlement") == Decimal("-210.00")
+    assert await ledger.inquire_balance("alice") == Decimal("180.00")
