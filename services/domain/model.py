@@ -25,6 +25,11 @@ class Account:
     phone: str | None = None
     #: The holder (a principal's subject) who may see and debit it; None: operators only.
     owner_id: str | None = None
+    #: The hash of the entry at `version` (the chain's genesis at 0); None: an account written
+    #: before the hash chain, whose entries stay unchained until a backfill.
+    head_hash: str | None = None
+    #: The last entry's time: the next commit never stamps an earlier one.
+    head_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,9 @@ class Transfer:
     idempotency_key: str | None = None
     #: The subject of the principal that sent it (whose idempotency key it is).
     initiated_by: str | None = None
+    #: The versions of its DEBIT and CREDIT entries, so verification reads both by key.
+    debit_version: int | None = None
+    credit_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,10 @@ class Entry:
     currency: str
     created_at: datetime
     memo: str | None = None
+    #: SHA-256 over `previous_hash` and the entry's canonical encoding; None when unchained.
+    hash: str | None = None
+    #: The hash of the account's previous entry (its genesis for version 1).
+    previous_hash: str | None = None
 
     @property
     def delta(self) -> Decimal:

@@ -90,6 +90,14 @@ def _time(item: Mapping[str, Any], name: str) -> datetime:
     return datetime.fromisoformat(_text(item, name))
 
 
+def _optional_time(item: Mapping[str, Any], name: str) -> datetime | None:
+    return None if name not in item else _time(item, name)
+
+
+def _optional_int(item: Mapping[str, Any], name: str) -> int | None:
+    return None if name not in item else int(item[name]["N"])
+
+
 def _with_optional(item: Item, **values: str | None) -> Item:
     for name, value in values.items():
         if value is not None:
@@ -107,7 +115,14 @@ def account_item(account: Account) -> Item:
         "version": number(account.version),
         "created_at": timestamp(account.created_at),
     }
-    return _with_optional(item, email=account.email, phone=account.phone, owner_id=account.owner_id)
+    return _with_optional(
+        item,
+        email=account.email,
+        phone=account.phone,
+        owner_id=account.owner_id,
+        head_hash=account.head_hash,
+        head_at=None if account.head_at is None else timestamp(account.head_at)["S"],
+    )
 
 
 def account_from_item(item: Mapping[str, Any]) -> Account:
@@ -120,6 +135,8 @@ def account_from_item(item: Mapping[str, Any]) -> Account:
         email=_optional_text(item, "email"),
         phone=_optional_text(item, "phone"),
         owner_id=_optional_text(item, "owner_id"),
+        head_hash=_optional_text(item, "head_hash"),
+        head_at=_optional_time(item, "head_at"),
     )
 
 
@@ -137,7 +154,13 @@ def entry_item(entry: Entry) -> Item:
         "currency": {"S": entry.currency},
         "created_at": timestamp(entry.created_at),
     }
-    return _with_optional(item, counterparty_id=entry.counterparty_id, memo=entry.memo)
+    return _with_optional(
+        item,
+        counterparty_id=entry.counterparty_id,
+        memo=entry.memo,
+        hash=entry.hash,
+        previous_hash=entry.previous_hash,
+    )
 
 
 def entry_from_item(item: Mapping[str, Any]) -> Entry:
@@ -153,6 +176,8 @@ def entry_from_item(item: Mapping[str, Any]) -> Entry:
         currency=_text(item, "currency"),
         created_at=_time(item, "created_at"),
         memo=_optional_text(item, "memo"),
+        hash=_optional_text(item, "hash"),
+        previous_hash=_optional_text(item, "previous_hash"),
     )
 
 
@@ -167,6 +192,10 @@ def transfer_item(transfer: Transfer) -> Item:
         "currency": {"S": transfer.currency},
         "created_at": timestamp(transfer.created_at),
     }
+    for name in ("debit_version", "credit_version"):
+        version = getattr(transfer, name)
+        if version is not None:
+            item[name] = number(version)
     return _with_optional(
         item,
         memo=transfer.memo,
@@ -186,6 +215,8 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         memo=_optional_text(item, "memo"),
         idempotency_key=_optional_text(item, "idempotency_key"),
         initiated_by=_optional_text(item, "initiated_by"),
+        debit_version=_optional_int(item, "debit_version"),
+        credit_version=_optional_int(item, "credit_version"),
     )
 
 
