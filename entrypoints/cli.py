@@ -7,7 +7,7 @@ import contextlib
 
 import typer
 
-from entrypoints import identity_cli, worker_cli
+from entrypoints import identity_cli, integrity_cli, worker_cli
 from entrypoints.logs import configure_logging
 from services.identity.errors import IdentityConfigurationError
 from services.identity.wiring import check_serving
@@ -93,6 +93,8 @@ def serve(
 
 
 app.command("stream-worker")(worker_cli.stream_worker)
+app.command("verify")(integrity_cli.verify)
+app.command("export")(integrity_cli.export)
 app.command("dev-token")(identity_cli.dev_token)
 app.add_typer(identity_cli.api_keys_app, name="api-keys")
 app.add_typer(worker_cli.notifications_app, name="notifications")

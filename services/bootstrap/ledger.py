@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from services.dynamo.audit_reads import DynamoAuditReader
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.store import DynamoLedgerStore
@@ -28,12 +29,12 @@ async def open_ledger(
     `settings.create_table` is False. `ledger.close()` runs `on_close` (the client's owner
     closes it otherwise)."""
     backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
-    store = DynamoLedgerStore(
-        dynamodb, settings.table_name, BatchReader(dynamodb, settings.table_name, backoff)
-    )
+    batch = BatchReader(dynamodb, settings.table_name, backoff)
+    store = DynamoLedgerStore(dynamodb, settings.table_name, batch)
     if settings.create_table:
         await store.ensure_table()
-    return Ledger(store, settings, on_close=on_close)
+    integrity = DynamoAuditReader(dynamodb, settings.table_name, batch)
+    return Ledger(store, settings, on_close=on_close, integrity_reader=integrity)
 
 
 class LedgerConnection:

@@ -13,6 +13,7 @@ from services.ledger.acting import ActingLedger
 from services.ledger.cache import AccountCache, TransferStates
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
+from services.ledger.integrity import IntegrityReader, IntegrityService
 from services.ledger.ports import LedgerStore
 from services.ledger.transfers import TransferService
 from services.retry import Backoff
@@ -37,6 +38,7 @@ class Ledger:
         *,
         on_close: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        integrity_reader: IntegrityReader | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -61,6 +63,11 @@ class Ledger:
             clock=clock,
         )
         self.history = HistoryService(store, self.accounts)
+        #: Verification, proofs, point-in-time balances and exports (issue 13); None on a
+        #: store that offers no `IntegrityReader`.
+        self.integrity = (
+            IntegrityService(integrity_reader, self.accounts) if integrity_reader else None
+        )
 
         self.create_account_with_balance = self.accounts.create_account_with_balance
         self.get_account = self.accounts.get_account
