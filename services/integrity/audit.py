@@ -18,7 +18,7 @@ from services.integrity.transfers import check_transfer
 from services.integrity.verify import AccountHead, AccountVerifier
 
 #: Entries whose transfers are read in one batch (two keys each: the transfer, the other side).
-TRANSFER_BATCH = 50
+TRANSFER_BATCH = 100
 IDEMPOTENCY_BATCH = 100
 
 
@@ -123,7 +123,8 @@ class Auditor:
             self.summary.entries += 1
             for problem in self._count(problems):
                 yield problem
-            if entry.counterparty_id is not None:
+            # Each transfer is checked once, from its DEBIT, which reads the CREDIT by key.
+            if entry.direction == Direction.DEBIT:
                 pending.append(entry)
                 if len(pending) >= TRANSFER_BATCH:
                     for problem in self._count(await self.transfers_of(pending)):

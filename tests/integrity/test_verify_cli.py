@@ -165,7 +165,7 @@ async def test_an_idempotency_record_without_its_transfer(
     )
     status, lines = verify(settings, tmp_path)
     assert status == 1
-    assert {"alice v2: TRANSFER_MISSING", "bob v1: TRANSFER_MISSING"} <= found(lines)
+    assert "alice v2: TRANSFER_MISSING" in found(lines)
     assert any("IDEMPOTENCY_ORPHAN" in line for line in lines)
 
 
