@@ -32,6 +32,8 @@ class DynamoAuditReader:
             "TableName": self._table,
             "Segment": segment,
             "TotalSegments": segments,
+            # Items evaluated per page, before the filter: short pages keep each call brief.
+            "Limit": QUERY_PAGE,
             "FilterExpression": "#type IN (:account, :idempotency)",
             "ExpressionAttributeNames": {"#type": "type"},
             "ExpressionAttributeValues": {
