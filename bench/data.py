@@ -69,17 +69,23 @@ def account(account_id: str, balance: Decimal = Decimal(0), version: int = 0) ->
     )
 
 
-async def put_accounts(client: DynamoDBClient, table: str, accounts: Sequence[Account]) -> None:
+async def put_accounts(
+    client: DynamoDBClient, table: str, accounts: Sequence[Account]
+) -> list[Account]:
     """Accounts with their balance as one opening entry (version 1) when it is not zero,
-    chained from genesis as the ledger opens them (so transfers take the chained path)."""
+    chained from genesis as the ledger opens them (so transfers take the chained path).
+    Returns them as written, head hashes included."""
     items: list[dict[str, Any]] = []
+    written: list[Account] = []
     for acc in accounts:
         opening = _entry(acc.id, 1, acc.balance, acc.balance) if acc.balance else None
         chained, first = opened(acc, opening)
+        written.append(chained)
         items.append(codec.account_item(chained))
         if first is not None:
             items.append(codec.entry_item(first))
     await write_items(client, table, items)
+    return written
 
 
 async def put_history(client: DynamoDBClient, table: str, account_id: str, entries: int) -> None:
