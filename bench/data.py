@@ -19,6 +19,7 @@ from aiobotocore.config import AioConfig
 from services.domain.model import Account, Direction, Entry
 from services.dynamo import items as codec
 from services.dynamo.table import STREAM, TABLE_SHAPE
+from services.ledger.chaining import after, chain, opened
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -68,25 +69,34 @@ def account(account_id: str, balance: Decimal = Decimal(0), version: int = 0) ->
     )
 
 
-async def put_accounts(client: DynamoDBClient, table: str, accounts: Sequence[Account]) -> None:
-    """Accounts with their balance as one opening entry (version 1) when it is not zero."""
+async def put_accounts(
+    client: DynamoDBClient, table: str, accounts: Sequence[Account]
+) -> list[Account]:
+    """Accounts with their balance as one opening entry (version 1) when it is not zero,
+    chained from genesis as the ledger opens them (so transfers take the chained path).
+    Returns them as written, head hashes included."""
     items: list[dict[str, Any]] = []
+    written: list[Account] = []
     for acc in accounts:
-        items.append(codec.account_item(acc))
-        if acc.balance:
-            items.append(codec.entry_item(_entry(acc.id, 1, acc.balance, acc.balance)))
+        opening = _entry(acc.id, 1, acc.balance, acc.balance) if acc.balance else None
+        chained, first = opened(acc, opening)
+        written.append(chained)
+        items.append(codec.account_item(chained))
+        if first is not None:
+            items.append(codec.entry_item(first))
     await write_items(client, table, items)
+    return written
 
 
 async def put_history(client: DynamoDBClient, table: str, account_id: str, entries: int) -> None:
-    """An account whose balance is the sum of `entries` credits of 1.00, versions 1..entries."""
-    items: list[dict[str, Any]] = [
-        codec.account_item(account(account_id, Decimal(entries), entries))
-    ]
-    items += [
-        codec.entry_item(_entry(account_id, v, Decimal(1), Decimal(v)))
-        for v in range(1, entries + 1)
-    ]
+    """An account whose balance is the sum of `entries` chained credits of 1.00."""
+    head, _ = opened(account(account_id), None)
+    items: list[dict[str, Any]] = []
+    for version in range(1, entries + 1):
+        entry = chain(head, _entry(account_id, version, Decimal(1), Decimal(version)))
+        items.append(codec.entry_item(entry))
+        head = after(head, entry)
+    items.append(codec.account_item(head))
     await write_items(client, table, items)
 
 

@@ -35,7 +35,8 @@ async def run(endpoint: str, table: str, concurrency: int, count: int) -> dict[s
             (account(f"{prefix}-{i}-a", Decimal(1000), 1), account(f"{prefix}-{i}-b"))
             for i in range(concurrency)
         ]
-        await put_accounts(client, table, [a for pair in pairs for a in pair])
+        written = await put_accounts(client, table, [a for pair in pairs for a in pair])
+        pairs = list(zip(written[::2], written[1::2], strict=True))  # with their head hashes
         store = DynamoLedgerStore(client, table, BatchReader(client, table, Backoff(0.02, 1.0)))
         latencies: list[float] = []
         per_worker = [count // concurrency + (i < count % concurrency) for i in range(concurrency)]

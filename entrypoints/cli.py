@@ -7,7 +7,7 @@ import contextlib
 
 import typer
 
-from entrypoints import identity_cli, worker_cli
+from entrypoints import identity_cli, integrity_cli, worker_cli
 from entrypoints.logs import configure_logging, warn_unknown_variables
 from services.dynamo.client import aws_credentials_available
 from services.identity.errors import IdentityConfigurationError
@@ -108,6 +108,8 @@ def _dynamodb_configured(settings: Settings) -> bool:
 
 
 app.command("stream-worker")(worker_cli.stream_worker)
+app.command("verify")(integrity_cli.verify)
+app.command("export")(integrity_cli.export)
 app.command("dev-token")(identity_cli.dev_token)
 app.add_typer(identity_cli.api_keys_app, name="api-keys")
 app.add_typer(worker_cli.notifications_app, name="notifications")

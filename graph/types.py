@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 
 from graph.context import Info
 from graph.errors import request_error
+from graph.integrity import AccountDigest, BalancePoint, HistoryProof, balance_at, verify_history
 from services import Direction, InvalidInput, LedgerError, Page
 from services.domain import model
 from services.domain.money import currency_places
@@ -67,6 +68,12 @@ class Account:
     metadata: JSON = strawberry.field(
         default_factory=dict, description="The labels the account was opened with."
     )
+    digest: AccountDigest | None = strawberry.field(
+        default=None,
+        description="The head of the account's hash chain: keep it, and later ask "
+        "`verifyHistory(fromDigest:)` whether today's history still extends it. Null for an "
+        "account written before the chain, until it is backfilled.",
+    )
 
     @classmethod
     def from_domain(cls, account: model.Account) -> Account:
@@ -84,7 +91,19 @@ class Account:
                 else currency_places(account.overdraft_limit, account.currency)
             ),
             metadata=cast(JSON, dict(account.metadata)),
+            digest=AccountDigest.of(account),
         )
+
+    balance_at: BalancePoint = strawberry.field(
+        resolver=balance_at,
+        description="The balance right after `version`, or as of the moment `at` (exactly one): "
+        "one read, or O(log n) reads. Before the first entry it is 0 at version 0.",
+    )
+    verify_history: HistoryProof = strawberry.field(
+        resolver=verify_history,
+        description="Whether the current history extends `fromDigest`, a digest read earlier. "
+        "At most 10,000 versions back (INVALID_INPUT beyond).",
+    )
 
     transactions: LedgerEntryConnection = strawberry.field(
         resolver=account_transactions,
@@ -164,6 +183,13 @@ class LedgerEntry:
     currency: str
     memo: str | None
     created_at: datetime
+    hash: str | None = strawberry.field(
+        description="SHA-256 over previousHash and the entry's canonical encoding (README, "
+        '"Tamper-evident history"); null for an entry written before the chain.'
+    )
+    previous_hash: str | None = strawberry.field(
+        description="The hash of the account's previous entry (its genesis for version 1)."
+    )
 
     @classmethod
     def from_domain(cls, entry: model.Entry) -> LedgerEntry:
@@ -179,6 +205,8 @@ class LedgerEntry:
             currency=entry.currency,
             memo=entry.memo,
             created_at=entry.created_at,
+            hash=entry.hash,
+            previous_hash=entry.previous_hash,
         )
 
     transfer: Transfer | None = strawberry.field(

@@ -6,6 +6,7 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import request_error
+from graph.integrity import AccountVerificationResult, verify_account
 from graph.me import Me, me
 from graph.types import Account, Transfer, load_account
 from services import InvalidInput, LedgerError
@@ -63,6 +64,11 @@ class Query:
         resolver=transfer,
         description="The transfer, or null when it does not exist or touches none of the "
         "caller's accounts.",
+    )
+    verify_account: AccountVerificationResult | None = strawberry.field(
+        resolver=verify_account,
+        description="Verify one account's whole history, head and transfers; null when it does "
+        "not exist. Operators only (FORBIDDEN).",
     )
     me: Me = strawberry.field(
         resolver=me, description="Who the caller is, and the accounts it owns."

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from services.dynamo.audit_reads import DynamoAuditReader
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.movement_store import DynamoMovementStore
@@ -34,7 +35,16 @@ async def open_ledger(
     if settings.create_table:
         await store.ensure_table()
     movements = DynamoMovementStore(dynamodb, settings.table_name, reader)
-    return observed.ledger(Ledger(store, settings, on_close=on_close, movements=movements))
+    integrity = DynamoAuditReader(dynamodb, settings.table_name, reader)
+    return observed.ledger(
+        Ledger(
+            store,
+            settings,
+            on_close=on_close,
+            movements=movements,
+            integrity_reader=integrity,
+        )
+    )
 
 
 class LedgerConnection:

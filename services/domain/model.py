@@ -36,6 +36,12 @@ class Account:
         """True when taking `debit` leaves the balance at or above -overdraft_limit."""
         return self.overdraft_limit is None or self.balance - debit >= -self.overdraft_limit
 
+    #: The hash of the entry at `version` (the chain's genesis at 0); None: an account written
+    #: before the hash chain, whose entries stay unchained until a backfill.
+    head_hash: str | None = None
+    #: The last entry's time: the next commit never stamps an earlier one.
+    head_at: datetime | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
@@ -59,6 +65,9 @@ class Transfer:
     reversed_amount: Decimal = Decimal(0)
     #: The ids of the transfers that reverse it, oldest first.
     reversals: tuple[str, ...] = ()
+    #: The versions of its DEBIT and CREDIT entries, so verification reads both by key.
+    debit_version: int | None = None
+    credit_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,10 @@ class Entry:
     currency: str
     created_at: datetime
     memo: str | None = None
+    #: SHA-256 over `previous_hash` and the entry's canonical encoding; None when unchained.
+    hash: str | None = None
+    #: The hash of the account's previous entry (its genesis for version 1).
+    previous_hash: str | None = None
 
     @property
     def delta(self) -> Decimal:

@@ -98,6 +98,14 @@ def _time(item: Mapping[str, Any], name: str) -> datetime:
     return datetime.fromisoformat(_text(item, name))
 
 
+def _optional_time(item: Mapping[str, Any], name: str) -> datetime | None:
+    return None if name not in item else _time(item, name)
+
+
+def _optional_int(item: Mapping[str, Any], name: str) -> int | None:
+    return None if name not in item else int(item[name]["N"])
+
+
 def _with_optional(item: Item, **values: str | None) -> Item:
     for name, value in values.items():
         if value is not None:
@@ -117,7 +125,14 @@ def account_item(account: Account) -> Item:
     }
     _put_overdraft(item, account.overdraft_limit)
     _put_metadata(item, account.metadata)
-    return _with_optional(item, email=account.email, phone=account.phone, owner_id=account.owner_id)
+    return _with_optional(
+        item,
+        email=account.email,
+        phone=account.phone,
+        owner_id=account.owner_id,
+        head_hash=account.head_hash,
+        head_at=None if account.head_at is None else timestamp(account.head_at)["S"],
+    )
 
 
 def account_from_item(item: Mapping[str, Any]) -> Account:
@@ -132,6 +147,8 @@ def account_from_item(item: Mapping[str, Any]) -> Account:
         owner_id=_optional_text(item, "owner_id"),
         overdraft_limit=_overdraft(item),
         metadata=_metadata(item),
+        head_hash=_optional_text(item, "head_hash"),
+        head_at=_optional_time(item, "head_at"),
     )
 
 
@@ -155,6 +172,8 @@ def entry_item(entry: Entry) -> Item:
         counterparty_id=entry.counterparty_id,
         memo=entry.memo,
         traceparent=current_traceparent(),
+        hash=entry.hash,
+        previous_hash=entry.previous_hash,
     )
 
 
@@ -175,6 +194,8 @@ def entry_from_item(item: Mapping[str, Any]) -> Entry:
         currency=_text(item, "currency"),
         created_at=_time(item, "created_at"),
         memo=_optional_text(item, "memo"),
+        hash=_optional_text(item, "hash"),
+        previous_hash=_optional_text(item, "previous_hash"),
     )
 
 
@@ -194,6 +215,10 @@ def transfer_item(transfer: Transfer) -> Item:
         item["reversed_amount"] = number(transfer.reversed_amount)
     if transfer.reversals:
         item["reversals"] = {"L": [{"S": i} for i in transfer.reversals]}
+    for name in ("debit_version", "credit_version"):
+        version = getattr(transfer, name)
+        if version is not None:
+            item[name] = number(version)
     return _with_optional(
         item,
         memo=transfer.memo,
@@ -222,6 +247,8 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         if "reversed_amount" in item
         else Decimal(0),
         reversals=tuple(str(v["S"]) for v in item.get("reversals", {}).get("L", [])),
+        debit_version=_optional_int(item, "debit_version"),
+        credit_version=_optional_int(item, "credit_version"),
     )
 
 

@@ -17,8 +17,10 @@ from services.domain.movements import Batch
 from services.dynamo import items as codec
 from services.dynamo import movement_items
 from services.dynamo.batch import BatchReader
+from services.dynamo.chain_writes import chain_broken, with_chain_head
 from services.dynamo.store import CONNECTION_ERRORS, TRANSIENT_CODES, request_token
 from services.ledger.ports import (
+    ChainBroken,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     TransferAlreadyCommitted,
@@ -150,7 +152,7 @@ class DynamoMovementStore:
         if change.floor is not None:
             condition += " AND #balance >= :floor"
             values[":floor"] = codec.number(change.floor)
-        return {
+        update = {
             "TableName": self._table,
             "Key": codec.account_key(after.id),
             "UpdateExpression": "SET #balance = :balance, #version = :version",
@@ -159,6 +161,8 @@ class DynamoMovementStore:
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        # The account's hash chain moves to its last entry, conditioned like the version.
+        return with_chain_head(update, change.before, change.entries[-1])
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -189,6 +193,8 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: PostingPlan) ->
     for position, change in enumerate(plan.changes):
         if codes[position] == "ConditionalCheckFailed":
             item = reasons[position].get("Item")
+            if chain_broken(change.before, item):
+                raise ChainBroken(change.before.id)
             current[change.before.id] = codec.account_from_item(item) if item else None
     if current:
         raise VersionConflict(current)

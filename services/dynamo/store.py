@@ -20,9 +20,11 @@ from services.domain.errors import AccountExists
 from services.domain.model import Account, Entry, Transfer
 from services.dynamo import items as codec
 from services.dynamo.batch import BatchReader
+from services.dynamo.chain_writes import chain_broken, with_chain_head
 from services.dynamo.table import ensure_table
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import (
+    ChainBroken,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     TransferAlreadyCommitted,
@@ -217,7 +219,7 @@ class DynamoLedgerStore:
         if must_cover is not None:
             condition += " AND #balance >= :amount"
             values[":amount"] = codec.number(must_cover)
-        return {
+        update = {
             "TableName": self._table,
             "Key": codec.account_key(before.id),
             "UpdateExpression": "SET #balance = :balance, #version = :version",
@@ -226,6 +228,7 @@ class DynamoLedgerStore:
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        return with_chain_head(update, before, entry)
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -292,6 +295,8 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: TransferPlan) -
     ):
         if codes[position] == "ConditionalCheckFailed":
             item = reasons[position].get("Item")
+            if chain_broken(before, item):
+                raise ChainBroken(before.id)
             current[before.id] = codec.account_from_item(item) if item else None
     if current:
         raise VersionConflict(current)

@@ -88,3 +88,8 @@ def ensure(allowed: bool, action: str) -> None:
     """Raise Forbidden(action) unless `allowed`: `ensure(may_read_account(p, o), "read")`."""
     if not allowed:
         raise Forbidden(action)
+
+
+def may_verify_ledger(principal: Principal) -> bool:
+    """Verification reads every entry and names problems of any account: operators only."""
+    return principal.is_operator

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -71,18 +71,13 @@ class ChainedEntry(EntryFields, Protocol):
     def previous_hash(self) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class LinkedEntry(Entry):
-    """An `Entry` with the links its item stores, until `Entry` carries them itself."""
-
-    hash: str | None = None
-    previous_hash: str | None = None
+#: An entry with its stored links: `Entry` carries them itself now.
+LinkedEntry = Entry
 
 
-def link(entry: Entry, *, hash: str | None, previous_hash: str | None) -> LinkedEntry:
+def link(entry: Entry, *, hash: str | None, previous_hash: str | None) -> Entry:
     """`entry` with the stored links, e.g. the item's ``hash`` and ``previous_hash`` values."""
-    values = {field.name: getattr(entry, field.name) for field in fields(Entry)}
-    return LinkedEntry(**values, hash=hash, previous_hash=previous_hash)
+    return replace(entry, hash=hash, previous_hash=previous_hash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,10 @@ class ProblemKind(StrEnum):
     #: An entry disagrees with its transfer record (amount, account, currency, time, memo).
     TRANSFER_MISMATCH = "TRANSFER_MISMATCH"
     TRANSFER_UNBALANCED = "TRANSFER_UNBALANCED"
+    #: An entry names a transfer record that does not exist.
+    TRANSFER_MISSING = "TRANSFER_MISSING"
+    #: An idempotency record points at a transfer that does not exist.
+    IDEMPOTENCY_ORPHAN = "IDEMPOTENCY_ORPHAN"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from services.domain.model import Account, AccountPage
 from services.domain.money import check_amount, in_currency, validate_currency
 from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
+from services.ledger import chaining
 from services.ledger.cache import AccountCache
 from services.ledger.cursor import decode_owned_cursor, encode_owned_cursor
 from services.ledger.ids import new_id
@@ -95,6 +96,7 @@ class AccountService:
             metadata=labels,
         )
         opening = opening_entry(account, new_id(), new_id(), now) if balance else None
+        account, opening = chaining.opened(account, opening)
         for attempt in range(self._max_attempts):
             try:
                 await self._store.create_account(account, opening)

@@ -6,12 +6,17 @@ the rules themselves are the use cases' (and `services.identity.policy`'s)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from services.domain.errors import LedgerUnavailable
 from services.domain.model import Account, AccountPage, Page, Transfer
 from services.domain.movements import Batch, TransferLeg
 from services.identity.principal import Principal
+from services.integrity.point_in_time import BalancePoint
+from services.integrity.proof import ProofResult
+from services.ledger.integrity import AccountVerification, IntegrityService
 
 if TYPE_CHECKING:
     from services.ledger.facade import Ledger
@@ -110,3 +115,23 @@ class ActingLedger:
         return await self._ledger.history.get_transactions(
             account_id, limit, after, principal=self.principal
         )
+
+    async def verify_account(self, account_id: str) -> AccountVerification:
+        return await self._integrity().verify_account(account_id, principal=self.principal)
+
+    async def verify_history(self, account_id: str, version: int, hash: str) -> ProofResult:
+        return await self._integrity().verify_history(
+            account_id, version, hash, principal=self.principal
+        )
+
+    async def balance_at(
+        self, account_id: str, *, version: int | None = None, at: datetime | None = None
+    ) -> BalancePoint:
+        return await self._integrity().balance_at(
+            account_id, version=version, at=at, principal=self.principal
+        )
+
+    def _integrity(self) -> IntegrityService:
+        if self._ledger.integrity is None:
+            raise LedgerUnavailable("this ledger's store offers no history verification")
+        return self._ledger.integrity

@@ -18,6 +18,7 @@ from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
+from services.ledger.integrity import IntegrityReader, IntegrityService
 from services.ledger.ports import LedgerStore
 from services.ledger.reversals import ReversalService
 from services.ledger.transfers import TransferService
@@ -44,6 +45,7 @@ class Ledger:
         on_close: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utc_now,
         movements: MovementStore | None = None,
+        integrity_reader: IntegrityReader | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -90,6 +92,11 @@ class Ledger:
             )
             if movements is not None
             else None
+        )
+        #: Verification, proofs, point-in-time balances and exports (issue 13); None on a
+        #: store that offers no `IntegrityReader`.
+        self.integrity = (
+            IntegrityService(integrity_reader, self.accounts) if integrity_reader else None
         )
 
         self.create_account_with_balance = self.accounts.create_account_with_balance

@@ -13,6 +13,7 @@ from services.domain.model import Account, Direction, Entry, Transfer
 from services.domain.money import in_currency
 from services.identity import policy
 from services.identity.principal import Principal
+from services.ledger import chaining
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +54,11 @@ class TransferPlan:
 
     @property
     def source_after(self) -> Account:
-        return replace(
-            self.source_before, balance=self.debit.balance_after, version=self.debit.version
-        )
+        return chaining.after(self.source_before, self.debit)
 
     @property
     def destination_after(self) -> Account:
-        return replace(
-            self.destination_before, balance=self.credit.balance_after, version=self.credit.version
-        )
+        return chaining.after(self.destination_before, self.credit)
 
 
 def fingerprint(from_id: str, to_id: str, amount: Decimal, memo: str | None) -> str:
@@ -107,7 +104,7 @@ def plan_request(
         to_account_id=destination.id,
         amount=amount,
         currency=source.currency,
-        created_at=clock(),
+        created_at=chaining.stamp(clock(), source, destination),
         memo=request.memo,
         idempotency_key=request.key,
         initiated_by=request.principal.subject,
@@ -133,7 +130,11 @@ def plan_transfer(
     request_fingerprint: str | None,
     stored_key: str | None = None,
 ) -> TransferPlan:
-    """Balances and versions after the transfer; the caller has checked funds and currency."""
+    """Balances, versions and chained entries after the transfer; the caller has checked
+    funds and currency."""
+    transfer = replace(
+        transfer, debit_version=source.version + 1, credit_version=destination.version + 1
+    )
     debit = Entry(
         id=debit_id,
         transfer_id=transfer.id,
@@ -164,8 +165,8 @@ def plan_transfer(
         transfer=transfer,
         source_before=source,
         destination_before=destination,
-        debit=debit,
-        credit=credit,
+        debit=chaining.chain(source, debit),
+        credit=chaining.chain(destination, credit),
         fingerprint=request_fingerprint,
         stored_key=stored_key,
     )

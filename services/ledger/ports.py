@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.domain.errors import LedgerUnavailable
 from services.domain.model import Account, Entry, Transfer
 from services.ledger.planning import TransferPlan
 
@@ -47,6 +48,15 @@ class IdempotencyKeyTaken(Exception):
 
 class TransferAlreadyCommitted(Exception):
     """This very transfer (same id) is already in the table: an earlier attempt committed."""
+
+
+class ChainBroken(LedgerUnavailable):
+    """The account's head hash was changed out of band: it refuses new entries (alert; never
+    retried) until an operator has run `ledger verify` and repaired it."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"account {account_id!r} has a broken hash chain")
+        self.account_id = account_id
 
 
 class TransientStoreError(Exception):

@@ -36,6 +36,7 @@ from services.domain.money import in_currency
 from services.domain.movements import Batch
 from services.identity import policy
 from services.identity.principal import Principal
+from services.ledger import chaining
 
 MAX_TRANSACTION_ITEMS = 100
 ITEMS_PER_POSTING = 3
@@ -93,9 +94,8 @@ class AccountChange:
 
     @property
     def after(self) -> Account:
-        return replace(
-            self.before, balance=self.before.balance + self.net, version=self.entries[-1].version
-        )
+        """The account once its entries (chained in version order) are committed."""
+        return chaining.after(self.before, self.entries[-1])
 
     @property
     def floor(self) -> Decimal | None:
@@ -174,7 +174,8 @@ def plan_postings(
     InvalidAmount (too many decimals for the currency) and InsufficientFunds (an account's
     net debit would take it below -overdraft_limit).
     """
-    now = clock()
+    # Never before the last entry of an account it touches: entry times stay ordered per chain.
+    now = chaining.stamp(clock(), *accounts.values())
     transfers: list[Transfer] = []
     for posting in request.postings:
         source, destination = accounts.get(posting.from_id), accounts.get(posting.to_id)
@@ -250,12 +251,14 @@ def _change(
             if own == account.id:
                 sides.append((direction, posting, transfer))
     entries: list[Entry] = []
+    head = account
     balance, version = account.balance, account.version
     for direction, posting, transfer in sides:
         credit = direction is Direction.CREDIT
         balance += transfer.amount if credit else -transfer.amount
         version += 1
-        entries.append(
+        entry = chaining.chain(
+            head,
             Entry(
                 id=posting.credit_id if credit else posting.debit_id,
                 transfer_id=transfer.id,
@@ -268,6 +271,8 @@ def _change(
                 currency=transfer.currency,
                 created_at=transfer.created_at,
                 memo=transfer.memo,
-            )
+            ),
         )
+        head = chaining.after(head, entry)
+        entries.append(entry)
     return AccountChange(account, tuple(entries))

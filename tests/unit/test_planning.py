@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -126,8 +127,9 @@ def test_plan_transfer_computes_both_sides() -> None:
         assert entry.created_at == NOW
         assert entry.memo == "rent"
 
-    assert plan.source_after == account("alice", "69.75", 4)
-    assert plan.destination_after == account("bob", "35.75", 1)
+    # The account after remembers its last entry's time (the chain's `head_at`).
+    assert plan.source_after == replace(account("alice", "69.75", 4), head_at=NOW)
+    assert plan.destination_after == replace(account("bob", "35.75", 1), head_at=NOW)
     assert debit.delta + credit.delta == 0
 
 

@@ -1,0 +1,41 @@
+"""The hash-chain part of a transfer's account updates and of reading their cancellations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.domain.model import Account, Entry
+from services.dynamo import items as codec
+
+
+def with_chain_head(update: dict[str, Any], before: Account, entry: Entry) -> dict[str, Any]:
+    """`update` (an account's Update in the transfer) also moving the chain head to `entry`.
+
+    Conditioned like the version: a head altered out of band refuses to grow rather than
+    extending a forged chain, and an unchained account stays so until it is backfilled.
+    """
+    names = update.setdefault("ExpressionAttributeNames", {})
+    values = update.setdefault("ExpressionAttributeValues", {})
+    names["#head_hash"] = "head_hash"
+    names["#head_at"] = "head_at"
+    values[":head_at"] = codec.timestamp(entry.created_at)
+    sets = ["#head_at = :head_at"]
+    if before.head_hash is None:
+        update["ConditionExpression"] += " AND attribute_not_exists(#head_hash)"
+    else:
+        update["ConditionExpression"] += " AND #head_hash = :expected_hash"
+        values[":expected_hash"] = {"S": before.head_hash}
+        if entry.hash is not None:
+            values[":head_hash"] = {"S": entry.hash}
+            sets.append("#head_hash = :head_hash")
+    update["UpdateExpression"] += ", " + ", ".join(sets)
+    return update
+
+
+def chain_broken(before: Account, current: Mapping[str, Any] | None) -> bool:
+    """True when a cancelled update found the version it expected under another head hash."""
+    if current is None or before.head_hash is None:
+        return False
+    account = codec.account_from_item(current)
+    return account.version == before.version and account.head_hash != before.head_hash
