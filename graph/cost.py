@@ -52,8 +52,10 @@ from graphql import (
 from graphql.type import GraphQLInputType
 from strawberry.extensions import SchemaExtension, ValidationCache
 
-#: `extensions.code` of a refused operation (ErrorCode.QUERY_TOO_COMPLEX once services has it).
-QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+from services.domain.errors import ErrorCode
+
+#: `extensions.code` of a refused operation.
+QUERY_TOO_COMPLEX = ErrorCode.QUERY_TOO_COMPLEX.value
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 

@@ -115,6 +115,12 @@ class Settings(AuthSettings):
         le=1000,
         description="Largest `first` of a connection; most ids in `accounts`/`missingAccounts`.",
     )
+    graphql_max_cost: int = Field(
+        default=5000,
+        ge=1,
+        description="Highest cost of one GraphQL operation (fields multiplied by `first` and "
+        "list lengths); costlier ones are refused before they run (QUERY_TOO_COMPLEX).",
+    )
     graphql_introspection: bool = Field(
         default=True,
         description="Answer introspection queries (False also blanks GraphiQL's docs).",

@@ -18,6 +18,10 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     #: No usable credential (HTTP 401, or a websocket closed with 4403).
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    #: The operation would cost more than one operation may (refused before it runs).
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    #: The caller spent its budget for now; `retryAfter` seconds (HTTP 429, Retry-After).
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class LedgerError(Exception):

@@ -1,0 +1,86 @@
+"""Issue 9's limits over a real socket: costly documents refused before they run, rate limits
+per principal with 429 and Retry-After. Figures are printed (`pytest -s`); bounds are generous."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bench.data import dynamodb, put_history
+from entrypoints.app import create_app
+from tests.e2e.conftest import Api, e2e_settings, serving
+
+ENTRIES = 1000
+ACCOUNT = "hot-history"
+
+
+def report(line: str) -> None:
+    print(line)  # noqa: T201
+
+
+def nested(account: str) -> dict[str, str]:
+    """The issue's document and its variants with aliases and fragments."""
+    ids = "[" + ", ".join([f'"{account}"'] * 100) + "]"
+    deep = (
+        "transactions(first: 100) { edges { node { transfer { fromAccount {"
+        " transactions(first: 100) { edges { node { id amount } } } } } } } }"
+    )
+    return {
+        "nested": f"{{ accounts(ids: {ids}) {{ {deep} }} }}",
+        "aliases": " ".join(
+            ["{"] + [f'a{i}: account(id: "{account}") {{ {deep} }}' for i in range(10)] + ["}"]
+        ),
+        "fragments": (
+            f'{{ a: account(id: "{account}") {{ ...Deep }} b: account(id: "{account}") '
+            f"{{ ...Deep }} }} fragment Deep on Account {{ {deep} }}"
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def api(dynamodb_endpoint: str) -> Iterator[Api]:
+    settings = e2e_settings(dynamodb_endpoint)
+    with serving(create_app(settings)) as url:
+
+        async def load() -> None:
+            async with dynamodb(dynamodb_endpoint) as client:
+                await put_history(client, settings.table_name, ACCOUNT, ENTRIES)
+
+        asyncio.run(load())
+        yield Api(url, settings)
+
+
+def test_nested_connections_are_refused_before_they_run(api: Api) -> None:
+    page = api.data(
+        f'{{ account(id: "{ACCOUNT}") {{ transactions(first: 100) {{ edges {{ cursor }} }} }} }}'
+    )
+    assert len(page["account"]["transactions"]["edges"]) == 100
+    with httpx.Client(timeout=30) as client:
+        for name, document in nested(ACCOUNT).items():
+            timings = []
+            for _ in range(5):
+                started = time.perf_counter()
+                response = client.post(api.graphql, json={"query": document})
+                timings.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+                body = response.json()
+                assert body.get("data") is None
+                assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX", body
+                assert body["extensions"]["cost"]["maxCost"] == api.settings.graphql_max_cost
+            report(
+                f"\n{name}: refused in {min(timings) * 1000:.1f} ms best, "
+                f"{max(timings) * 1000:.1f} ms worst of 5 ({len(document)} bytes)"
+            )
+            assert max(timings) < 1.0
+
+
+def test_every_response_carries_its_cost(api: Api) -> None:
+    response = api.post(f'{{ account(id: "{ACCOUNT}") {{ id balance }} }}')
+    assert response.json()["extensions"]["cost"] == {
+        "requestedQueryCost": 3,
+        "maxCost": api.settings.graphql_max_cost,
+    }
