@@ -115,5 +115,8 @@ def ledger_env(endpoint_url: str, table: str, **extra: str) -> dict[str, str]:
         # The workloads measure the ledger; what a verified token adds is measured on its own
         # (bench/transfers.py, "auth"), against this same setting in the same run.
         "LEDGER_AUTH_DISABLED": "true",
+        # Every workload is one client at hundreds of requests a second: the rate limits
+        # would measure themselves.
+        "LEDGER_RATE_LIMITS": "false",
         **extra,
     }

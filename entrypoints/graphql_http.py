@@ -29,10 +29,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from entrypoints.graphql_ws import KeepAliveTransportWSHandler, LegacyWSHandler
+from entrypoints.limits import client_address, rate_key, refused, too_many_requests
 from graph.context import Context
 from services.domain.errors import ErrorCode
 from services.identity import authorization_from_connection_params
 from services.identity.errors import Unauthenticated
+from services.ratelimit import OPERATIONS, UNAUTHENTICATED
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -134,9 +136,20 @@ class LedgerGraphQL(GraphQL[Context, None]):
             authorization = request.headers.get("authorization")
             try:
                 principal = await services.identity.authenticator.authenticate(authorization)
-            except Unauthenticated as refused:
-                response = self.unauthenticated_response(request, refused, authorization)
+            except Unauthenticated as unauthenticated:
+                address = client_address(request)
+                throttled = await refused(services.limiter, UNAUTHENTICATED, address)
+                response = (
+                    too_many_requests(throttled, negotiate(request.headers.get("accept")))
+                    if throttled
+                    else self.unauthenticated_response(request, unauthenticated, authorization)
+                )
                 await response(scope, receive, send)
+                return
+            key = rate_key(principal, client_address(request))
+            if throttled := await refused(services.limiter, OPERATIONS, key):
+                media_type = negotiate(request.headers.get("accept"))
+                await too_many_requests(throttled, media_type)(scope, receive, send)
                 return
             request.state.principal = principal
         try:
@@ -214,6 +227,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
             )
             context.credential = request.headers.get("authorization")
             context.authenticator = services.identity.authenticator
+            context.limiter, context.client_address = services.limiter, client_address(request)
             return context
         return Context.for_request(
             services.ledger,

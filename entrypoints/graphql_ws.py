@@ -29,7 +29,9 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 from strawberry.types.unset import UnsetType
 
+from entrypoints.limits import operation_refused
 from graph.context import Context
+from graph.ratelimit import rate_limited_error
 from services.identity.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,13 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def _close(self, code: int, reason: str) -> None:
         await self.websocket.close(code=code, reason=reason)
 
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged and (refusal := await operation_refused(self.context)):
+            error = rate_limited_error(refusal).formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+            return
+        await super().handle_subscribe(message)
+
     async def _ping_every(self, interval: float) -> None:
         try:
             while True:
@@ -156,6 +165,13 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def _close(self, code: int, reason: str) -> None:
         await self.websocket.close(code=code, reason=reason)
+
+    async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged and (refusal := await operation_refused(self.context)):
+            error = rate_limited_error(refusal).formatted
+            await self.send_message({"type": "error", "id": message["id"], "payload": error})
+            return
+        await super().handle_start(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self._init_received:

@@ -10,8 +10,10 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from ulid import ULID
 
+from graph.ratelimit import rate_limited_error
 from graph.scalars import ScalarInputError
 from services.domain.errors import LedgerError
+from services.ratelimit import RateLimited
 
 log = logging.getLogger("graph.errors")
 
@@ -23,7 +25,7 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # syntax, validation and limit errors: built for the client
-    return not isinstance(original, (GraphQLError, LedgerError, ScalarInputError))
+    return not isinstance(original, (GraphQLError, LedgerError, ScalarInputError, RateLimited))
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -31,6 +33,18 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=should_mask_error, error_message="Internal error")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        # A refused rate limit (a transfer's, raised by the services) becomes the top-level
+        # RATE_LIMITED error with `retryAfter`, at the field that was refused.
+        return super()._process_errors(
+            [
+                rate_limited_error(error.original_error, error)
+                if isinstance(error.original_error, RateLimited)
+                else error
+                for error in errors
+            ]
+        )
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = str(ULID())

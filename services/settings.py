@@ -127,6 +127,27 @@ class Settings(AuthSettings):
     )
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql to browsers.")
 
+    rate_limits: bool = Field(
+        default=True,
+        description="Enforce the rate limits below (off only for benchmarks); shared by the "
+        "replicas through `LEDGER_REDIS_URL` when set, else per process.",
+    )
+    rate_limit_operations: str = Field(
+        default="600/minute",
+        description="GraphQL operations per principal (an HTTP request, or one operation over "
+        "a websocket); more are refused with RATE_LIMITED (HTTP 429 and Retry-After).",
+    )
+    rate_limit_transfers: str = Field(
+        default="120/minute",
+        description="Transfers per principal, whatever the entry point; more are refused with "
+        "RATE_LIMITED.",
+    )
+    rate_limit_unauthenticated: str = Field(
+        default="60/minute",
+        description="Requests refused as unauthenticated (401) per client address, which "
+        "bounds token guessing; beyond it such an address gets 429.",
+    )
+
     # Stream worker, notifications and live subscriptions (issue 4).
     notify_email: bool = Field(
         default=True,

@@ -11,6 +11,7 @@ from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.store import DynamoLedgerStore
 from services.ledger import Ledger
+from services.ratelimit import RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 
@@ -23,17 +24,18 @@ async def open_ledger(
     settings: Settings,
     *,
     on_close: Callable[[], Awaitable[None]] | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Ledger:
     """The Ledger on `dynamodb`; creates the table when it is missing unless
     `settings.create_table` is False. `ledger.close()` runs `on_close` (the client's owner
-    closes it otherwise)."""
+    closes it otherwise). `limiter` counts transfers per principal (none: unlimited)."""
     backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
     store = DynamoLedgerStore(
         dynamodb, settings.table_name, BatchReader(dynamodb, settings.table_name, backoff)
     )
     if settings.create_table:
         await store.ensure_table()
-    return Ledger(store, settings, on_close=on_close)
+    return Ledger(store, settings, on_close=on_close, limiter=limiter)
 
 
 class LedgerConnection:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ import aioboto3
 
 from services.bootstrap.adapters import open_hub, open_senders
 from services.bootstrap.ledger import open_ledger
+from services.bootstrap.limits import build_rate_limiter
 from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
@@ -36,6 +37,7 @@ from services.ledger import Ledger
 from services.notifications import Notifier
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
+from services.ratelimit import NoRateLimits, RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 from services.streams import Handler, StreamPoller, StreamProcessor
@@ -58,6 +60,8 @@ class ApiServices:
     balances: BalanceFeed
     #: Who a request is: `identity.authenticator.authenticate(authorization_header)`.
     identity: Identity
+    #: Operations and transfers per principal, refused requests per client address.
+    limiter: RateLimiter = field(default_factory=NoRateLimits, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,11 @@ class _Wiring:
         identity = build_identity(settings, embedded=embedded, api_keys=store)
         self.stack.push_async_callback(identity.aclose)
         return identity
+
+    def limiter(self, settings: Settings) -> RateLimiter:
+        limiter = build_rate_limiter(settings)
+        self.stack.push_async_callback(limiter.close)
+        return limiter
 
     async def hub(self, settings: Settings, ledger: Ledger) -> EventHub:
         return await self.stack.enter_async_context(open_hub(settings, ledger))
@@ -174,10 +183,13 @@ async def bootstrap_api(
     caller started. Raises ValueError when no DynamoDB is configured."""
     async with AsyncExitStack() as stack:
         wiring = await _Wiring.open(stack, settings)
-        ledger = await open_ledger(wiring.dynamodb, settings)
+        limiter = wiring.limiter(settings)
+        ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         hub = await wiring.hub(settings, ledger)
         identity = await wiring.identity(settings, embedded=embedded)
-        yield ApiServices(settings, ledger, embedded, hub, BalanceFeed(hub, ledger), identity)
+        yield ApiServices(
+            settings, ledger, embedded, hub, BalanceFeed(hub, ledger), identity, limiter=limiter
+        )
 
 
 async def _stream_services(
@@ -225,7 +237,8 @@ async def bootstrap(
     embedded endpoint is started by the entrypoint (`ledger serve`), never from here."""
     async with AsyncExitStack() as stack:
         wiring = await _Wiring.open(stack, settings)
-        ledger = await open_ledger(wiring.dynamodb, settings)
+        limiter = wiring.limiter(settings)
+        ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         if hub is None:
             hub = await wiring.hub(settings, ledger)
         notifier, processor = await wiring.stream_handlers(
@@ -240,6 +253,7 @@ async def bootstrap(
             hub=hub,
             balances=BalanceFeed(hub, ledger),
             identity=identity,
+            limiter=limiter,
             notifier=notifier,
             processor=processor,
             stream_worker=worker,

@@ -15,6 +15,7 @@ from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
 from services.ledger.ports import LedgerStore
 from services.ledger.transfers import TransferService
+from services.ratelimit import NoRateLimits, RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 
@@ -37,6 +38,7 @@ class Ledger:
         *,
         on_close: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -59,6 +61,7 @@ class Ledger:
             backoff=backoff,
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
+            limiter=limiter or NoRateLimits(),
         )
         self.history = HistoryService(store, self.accounts)
 

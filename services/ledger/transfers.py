@@ -34,6 +34,7 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
+from services.ratelimit import TRANSFERS, NoRateLimits, RateLimiter, enforce
 from services.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,10 @@ class TransferService:
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
+        self._limiter = limiter or NoRateLimits()
         self._states = states
         self._accounts = accounts
         self._locks = KeyedLocks()
@@ -73,8 +76,9 @@ class TransferService:
         A holder may debit only its own accounts: someone else's is AccountNotFound. The
         idempotency key is the principal's own (two principals never share one).
         Raises AccountNotFound, InsufficientFunds, SameAccount, CurrencyMismatch,
-        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); LedgerUnavailable when
-        DynamoDB kept failing. A replayed idempotency key returns the original transfer.
+        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); RateLimited (nothing
+        done) when `principal` spent its transfers budget; LedgerUnavailable when DynamoDB
+        kept failing. A replayed idempotency key returns the original transfer.
         """
         value = check_amount(amount, field="amount")
         memo = validation.memo(memo)
@@ -84,6 +88,8 @@ class TransferService:
                 raise AccountNotFound(account, field=field)
         if from_id == to_id:
             raise SameAccount(from_id)
+        # Counted before any read or lock: a throttled principal costs the table nothing.
+        await enforce(self._limiter, TRANSFERS, principal.subject)
         request = TransferRequest(
             transfer_id=new_id(),
             debit_id=new_id(),

@@ -99,6 +99,8 @@ def e2e_settings(endpoint: str, **overrides: Any) -> Settings:
         # Tests of everything but identity act as an operator (the explicit opt-out); the
         # access tests (test_access*.py) run with a real issuer instead.
         "auth_disabled": True,
+        # Every test shares 127.0.0.1 and one principal; the limits tests turn them on.
+        "rate_limits": False,
     }
     return Settings(**{**values, **overrides})
 
