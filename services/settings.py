@@ -90,6 +90,12 @@ class Settings(AuthSettings):
         le=1000,
         description="Attempts of one transfer across version conflicts and transient failures.",
     )
+    transfer_max_waiting_per_account: int = Field(
+        default=256,
+        ge=0,
+        description="Transfers of one account that may wait for it in one process; more are "
+        "refused at once with ACCOUNT_BUSY (retryable) instead of queuing without bound.",
+    )
     account_cache_size: int = Field(
         default=10_000,
         ge=0,

@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     #: The caller spent its budget for now; `retryAfter` seconds (HTTP 429, Retry-After).
     RATE_LIMITED = "RATE_LIMITED"
+    #: Too many transfers of one account are already waiting: nothing was done; retry.
+    ACCOUNT_BUSY = "ACCOUNT_BUSY"
 
 
 class LedgerError(Exception):
@@ -110,6 +112,20 @@ class Forbidden(LedgerError):
     def __init__(self, action: str, *, field: str | None = None) -> None:
         super().__init__(f"forbidden: {action}", field=field)
         self.action = action
+
+
+class AccountBusy(LedgerError):
+    """Too many transfers of this account already wait for it in this process: refused at
+    once, nothing was done. Retryable: the queue drains in milliseconds."""
+
+    code = ErrorCode.ACCOUNT_BUSY
+
+    def __init__(self, account_id: str, *, field: str | None = None) -> None:
+        super().__init__(
+            f"account {account_id!r} has too many transfers in progress; retry shortly",
+            field=field,
+        )
+        self.account_id = account_id
 
 
 class LedgerUnavailable(Exception):

@@ -62,6 +62,7 @@ class Ledger:
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
             limiter=limiter or NoRateLimits(),
+            max_waiting_per_account=settings.transfer_max_waiting_per_account,
         )
         self.history = HistoryService(store, self.accounts)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from services.domain import validation
 from services.domain.errors import (
+    AccountBusy,
     AccountNotFound,
     IdempotencyConflict,
     LedgerError,
@@ -23,7 +24,7 @@ from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.cache import TransferStates
 from services.ledger.ids import new_id
-from services.ledger.locks import KeyedLocks
+from services.ledger.locks import KeyedLocks, QueueFull
 from services.ledger.planning import TransferPlan, TransferRequest, fingerprint, plan_request
 from services.ledger.ports import (
     IdempotencyKeyTaken,
@@ -51,12 +52,13 @@ class TransferService:
         max_attempts: int,
         clock: Callable[[], datetime],
         limiter: RateLimiter | None = None,
+        max_waiting_per_account: int | None = None,
     ) -> None:
         self._store = store
         self._limiter = limiter or NoRateLimits()
         self._states = states
         self._accounts = accounts
-        self._locks = KeyedLocks()
+        self._locks = KeyedLocks(max_waiting_per_account)
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
@@ -76,7 +78,8 @@ class TransferService:
         A holder may debit only its own accounts: someone else's is AccountNotFound. The
         idempotency key is the principal's own (two principals never share one).
         Raises AccountNotFound, InsufficientFunds, SameAccount, CurrencyMismatch,
-        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); RateLimited (nothing
+        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); AccountBusy (retryable)
+        when too many transfers of one of the accounts already wait here; RateLimited (nothing
         done) when `principal` spent its transfers budget; LedgerUnavailable when DynamoDB
         kept failing. A replayed idempotency key returns the original transfer.
         """
@@ -102,8 +105,13 @@ class TransferService:
             fingerprint=fingerprint(from_id, to_id, value, memo) if key else None,
             principal=principal,
         )
-        async with self._locks.hold((from_id, to_id)):
-            return await self._transfer(request)
+        try:
+            async with self._locks.hold((from_id, to_id)):
+                return await self._transfer(request)
+        except QueueFull as full:
+            raise AccountBusy(
+                full.key, field="from_id" if full.key == from_id else "to_id"
+            ) from None
 
     async def get_transfers(
         self, ids: Sequence[str], *, principal: Principal = SYSTEM
