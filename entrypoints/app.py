@@ -12,6 +12,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -20,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
+from entrypoints.limits import trusted_hosts
 from resolvers.schema import build_schema
 from services.bootstrap import (
     ApiServices,
@@ -93,7 +95,9 @@ def create_app(
         keep_alive_seconds=settings.ws_keepalive_seconds,
         allowed_origins=settings.cors_origins,
     )
-    middleware = []
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False)
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

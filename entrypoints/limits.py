@@ -1,4 +1,11 @@
-"""Rate limits at the HTTP and websocket edge: who is counted, and what a refusal looks like.
+"""Limits at the HTTP and websocket edge: the Host names served, and rate limits (who is
+counted, and what a refusal looks like).
+
+Host names: a page on a rebinding domain reaches a loopback or internal server with its own
+Host header, and the websocket same-origin check (Origin == Host) would let it through; the
+Host check (Starlette's TrustedHostMiddleware, outermost) refuses it on both HTTP and
+websocket handshakes, so only listed hosts (and CORS origins) ever pass the Origin check.
+
 
 An authenticated request spends its principal's OPERATIONS budget (by subject); a request
 refused as unauthenticated spends its client address's UNAUTHENTICATED budget, so guessing
@@ -18,6 +25,18 @@ from graph.context import Context
 from graph.ratelimit import rate_limited_error, retry_after_header
 from services.identity.principal import AuthMethod, Principal
 from services.ratelimit import OPERATIONS, RateLimited, RateLimiter, enforce
+from services.settings import Settings
+
+#: The Host names a development server answers to when LEDGER_ALLOWED_HOSTS is empty.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def trusted_hosts(settings: Settings) -> list[str]:
+    """LEDGER_ALLOWED_HOSTS, or its default: loopback names in embedded (development) mode,
+    whose GraphiQL carries an operator's token, any host otherwise."""
+    if settings.allowed_hosts:
+        return settings.allowed_hosts
+    return list(LOOPBACK_HOSTS) if settings.use_embedded() else ["*"]
 
 
 def client_address(connection: HTTPConnection) -> str:

@@ -228,6 +228,20 @@ class Settings(AuthSettings):
         "(CORS on HTTP, the Origin check on websockets); `*` allows any. Empty: same origin only.",
     )
 
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the API answers to, comma-separated (`*.example.com` allowed); "
+        "any other Host header gets 400, which defeats DNS rebinding. Empty: loopback names only "
+        "with the embedded DynamoDB (development), any host otherwise: set it in production.",
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

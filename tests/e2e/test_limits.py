@@ -12,6 +12,8 @@ import pytest
 
 from bench.data import dynamodb, put_history
 from entrypoints.app import create_app
+from entrypoints.limits import trusted_hosts
+from services.settings import Settings
 from tests.e2e.conftest import Api, e2e_settings, serving
 
 ENTRIES = 1000
@@ -84,3 +86,42 @@ def test_every_response_carries_its_cost(api: Api) -> None:
         "requestedQueryCost": 3,
         "maxCost": api.settings.graphql_max_cost,
     }
+
+
+def test_only_allowed_host_names_are_served(dynamodb_endpoint: str) -> None:
+    settings = e2e_settings(dynamodb_endpoint, allowed_hosts="127.0.0.1, api.example.com")
+    with serving(create_app(settings)) as url:
+        query = {"query": "{ __typename }"}
+        assert httpx.post(url + "/graphql", json=query).status_code == 200
+        named = httpx.post(url + "/graphql", json=query, headers={"Host": "api.example.com"})
+        assert named.status_code == 200
+        for host in ("rebound.example", "127.0.0.1.rebound.example"):
+            refused = httpx.post(url + "/graphql", json=query, headers={"Host": host})
+            assert refused.status_code == 400
+            assert httpx.get(url + "/healthz", headers={"Host": host}).status_code == 400
+
+        def handshake(host: str) -> int:
+            """A websocket upgrade with this Host, as a rebound page's browser would send it."""
+            upgrade = {
+                "Host": host,
+                "Origin": f"http://{host}",
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Protocol": "graphql-transport-ws",
+            }
+            with httpx.stream("GET", url + "/graphql", headers=upgrade, timeout=10) as response:
+                return response.status_code
+
+        assert handshake("rebound.example") == 400
+        assert handshake("api.example.com") == 101
+
+
+def test_a_development_server_answers_to_loopback_names_only() -> None:
+    assert trusted_hosts(Settings(embedded=True)) == ["localhost", "127.0.0.1", "::1"]
+    assert trusted_hosts(Settings(embedded=False)) == ["*"]
+    assert trusted_hosts(Settings(allowed_hosts="A.example, *.b.example")) == [
+        "a.example",
+        "*.b.example",
+    ]
