@@ -22,6 +22,7 @@ from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.limits import trusted_hosts
+from entrypoints.transport import BodySizeLimit, TransportLimits
 from resolvers.schema import build_schema
 from services.bootstrap import (
     ApiServices,
@@ -94,9 +95,13 @@ def create_app(
         graphiql=settings.graphiql,
         keep_alive_seconds=settings.ws_keepalive_seconds,
         allowed_origins=settings.cors_origins,
+        limits=TransportLimits.from_settings(settings),
     )
     middleware = [
-        Middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False)
+        Middleware(
+            TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False
+        ),
+        Middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes),
     ]
     if settings.cors_origins:
         middleware.append(

@@ -30,6 +30,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from entrypoints.graphql_ws import KeepAliveTransportWSHandler, LegacyWSHandler
 from entrypoints.limits import client_address, rate_key, refused, too_many_requests
+from entrypoints.transport import OpenSockets, TransportLimits, refusal
 from graph.context import Context
 from services.domain.errors import ErrorCode
 from services.identity import authorization_from_connection_params
@@ -111,6 +112,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
         graphiql: bool = True,
         keep_alive_seconds: float = 15.0,
         allowed_origins: Sequence[str] = (),
+        limits: TransportLimits = TransportLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         super().__init__(
             schema,
@@ -120,11 +122,25 @@ class LedgerGraphQL(GraphQL[Context, None]):
             keep_alive_interval=keep_alive_seconds,
             # Cross-site websocket handshakes: only from these origins (same origin always).
             allowed_origins=allowed_origins,
+            # Both subprotocols: operations at once per socket, and the wait for its init.
+            max_subscriptions_per_connection=limits.max_operations_per_socket,
+            connection_init_wait_timeout=limits.connection_init_timeout,
         )
+        self.sockets = OpenSockets(limits)
         template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")
         self._graphiql_page = template.replace("{static}", STATIC_PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            if not self.sockets.admit():
+                busy = refusal(503, "too many open websockets", {"Retry-After": "5"})
+                await busy(scope, receive, send)
+                return
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                self.sockets.leave()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return

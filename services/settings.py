@@ -222,6 +222,42 @@ class Settings(AuthSettings):
         description="Seconds between the server's keep-alive messages on a GraphQL websocket "
         "(`ping` on graphql-transport-ws, `ka` on graphql-ws).",
     )
+    http_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest HTTP request body; larger gets 413."
+    )
+    ws_max_message_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest websocket message (`ledger serve`); larger closes the socket (1009).",
+    )
+    ws_max_operations_per_connection: int = Field(
+        default=100,
+        ge=1,
+        description="Operations running at once on one websocket (subscriptions and queries); "
+        "more get an error message for that operation.",
+    )
+    ws_connection_init_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A websocket without `connection_init` after this long is closed (4408).",
+    )
+    ws_max_connections_per_principal: int = Field(
+        default=20,
+        ge=1,
+        description="Websockets one principal may hold open in one process; more are closed "
+        "with 4429 after `connection_init`.",
+    )
+    ws_max_connections: int = Field(
+        default=10_000,
+        ge=1,
+        description="Websockets one process holds open; more upgrades get 503 and Retry-After.",
+    )
+    max_replay_versions: int = Field(
+        default=1000,
+        ge=0,
+        description="Most versions a subscription's `afterVersion` may be behind the account; "
+        "further behind is refused (INVALID_INPUT): page through `transactions` instead.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API from other sites, comma-separated "

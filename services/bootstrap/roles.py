@@ -175,6 +175,10 @@ class _Wiring:
         )
 
 
+def _feed(settings: Settings, hub: EventHub, ledger: Ledger) -> BalanceFeed:
+    return BalanceFeed(hub, ledger, max_replay=settings.max_replay_versions)
+
+
 @asynccontextmanager
 async def bootstrap_api(
     settings: Settings, *, embedded: bool = False
@@ -188,7 +192,7 @@ async def bootstrap_api(
         hub = await wiring.hub(settings, ledger)
         identity = await wiring.identity(settings, embedded=embedded)
         yield ApiServices(
-            settings, ledger, embedded, hub, BalanceFeed(hub, ledger), identity, limiter=limiter
+            settings, ledger, embedded, hub, _feed(settings, hub, ledger), identity, limiter=limiter
         )
 
 
@@ -251,7 +255,7 @@ async def bootstrap(
             ledger=ledger,
             embedded=embedded,
             hub=hub,
-            balances=BalanceFeed(hub, ledger),
+            balances=_feed(settings, hub, ledger),
             identity=identity,
             limiter=limiter,
             notifier=notifier,
