@@ -29,9 +29,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from entrypoints.graphql_ws import KeepAliveTransportWSHandler, LegacyWSHandler
+from entrypoints.json_input import decode_request_json
 from entrypoints.limits import client_address, rate_key, refused, too_many_requests
 from entrypoints.transport import OpenSockets, TransportLimits, refusal
 from graph.context import Context
+from graph.masking import shortened
 from services.domain.errors import ErrorCode
 from services.identity import authorization_from_connection_params
 from services.identity.errors import Unauthenticated
@@ -224,7 +226,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
             headers["Allow"] = "POST"  # the operation was a mutation: only POST can run it
         media_type = negotiate(request.headers.get("accept"))
         return Response(
-            self.encode_json({"errors": [{"message": reason}]}),
+            self.encode_json({"errors": [{"message": shortened(reason)}]}),  # may echo input
             status_code=status_code,
             headers=headers,
             media_type=f"{media_type}; charset=utf-8",
@@ -321,6 +323,9 @@ class LedgerGraphQL(GraphQL[Context, None]):
                 "Cache-Control": "no-store",
             },
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)

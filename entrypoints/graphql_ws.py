@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -31,13 +32,16 @@ from strawberry.types.unset import UnsetType
 
 from entrypoints.limits import operation_refused, rate_key
 from entrypoints.transport import TOO_MANY_SOCKETS
+from entrypoints.ws_messages import malformed
 from graph.context import Context
+from graph.masking import truncated
 from graph.ratelimit import rate_limited_error
 from services.identity.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 
 #: Close codes shared by both protocols.
+BAD_MESSAGE = 4400
 FORBIDDEN = 4403
 INIT_TIMEOUT = 4408
 TOO_MANY_INITS = 4429
@@ -146,7 +150,20 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_message(self, message: Any) -> None:
         await yield_to_others()
+        if reason := malformed(message):
+            await self._close(BAD_MESSAGE, reason)
+            return
         await super().handle_message(message)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        # A document that does not parse ends its operation task with the GraphQLError
+        # rather than a PreExecutionError: the client's mistake, closed as the protocol says
+        # (4400 with the reason), not logged as a crash.
+        if isinstance(error, GraphQLError):
+            with contextlib.suppress(WebSocketDisconnected, RuntimeError, OSError):
+                await self._close(BAD_MESSAGE, error.message[:120])
+            return
+        await super().handle_task_exception(error)
 
     async def handle_subscribe(self, message: Any) -> None:
         if self.connection_acknowledged and (refusal := await operation_refused(self.context)):
@@ -208,7 +225,21 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def handle_message(self, message: Any) -> None:
         await yield_to_others()
+        if reason := malformed(message):
+            await self._close(BAD_MESSAGE, reason)
+            return
         await super().handle_message(message)
+
+    async def handle_async_results(self, operation_id: str, *args: Any, **kwargs: Any) -> None:
+        # A document that does not parse escapes as the GraphQLError (see the transport-ws
+        # handler's handle_task_exception): an error message for the operation, not a crash.
+        try:
+            await super().handle_async_results(operation_id, *args, **kwargs)
+        except GraphQLError as error:
+            with contextlib.suppress(WebSocketDisconnected, RuntimeError, OSError):
+                await self.send_message(
+                    {"type": "error", "id": operation_id, "payload": truncated(error).formatted}
+                )
 
     async def handle_start(self, message: Any) -> None:
         if self.connection_acknowledged and (refusal := await operation_refused(self.context)):
