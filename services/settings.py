@@ -180,6 +180,17 @@ class Settings(AuthSettings):
     sns_endpoint_url: str | None = Field(
         default=None, description="SNS endpoint; None: the DynamoDB endpoint URL, if any."
     )
+    notify_max_emails_per_recipient_hour: int = Field(
+        default=20,
+        ge=1,
+        description="E-mails to one address per hour; more are recorded FAILED as suppressed "
+        "(`ledger notifications failed` lists them) instead of sent.",
+    )
+    notify_max_sms_per_recipient_hour: int = Field(
+        default=10,
+        ge=1,
+        description="SMS to one number per hour; more are recorded FAILED as suppressed.",
+    )
     notification_max_attempts: int = Field(
         default=3, ge=1, le=20, description="Send attempts before a notification is FAILED."
     )

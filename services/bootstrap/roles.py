@@ -30,11 +30,13 @@ from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
 from services.dynamo.client import make_session, open_client, open_dynamodb
+from services.dynamo.notify_caps import DynamoHourlyCounter
 from services.dynamo.outbox import DynamoNotificationOutbox
 from services.hub import BalanceFeed, EventHub
 from services.identity.wiring import Identity, build_identity, check_serving
 from services.ledger import Ledger
 from services.notifications import Notifier
+from services.notifications.caps import RecipientCaps
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
 from services.ratelimit import NoRateLimits, RateLimiter
@@ -151,6 +153,13 @@ class _Wiring:
             backoff=Backoff(settings.notification_retry_base_seconds, 30.0),
             max_in_flight=settings.notification_max_in_flight,
             stale_after=timedelta(seconds=settings.notification_stale_seconds),
+            caps=RecipientCaps(
+                DynamoHourlyCounter(self.dynamodb, table),
+                {
+                    Channel.EMAIL: settings.notify_max_emails_per_recipient_hour,
+                    Channel.SMS: settings.notify_max_sms_per_recipient_hour,
+                },
+            ),
         )
         self.stack.push_async_callback(notifier.drain)
         processor = StreamProcessor(

@@ -19,6 +19,7 @@ from services.domain.errors import AccountNotFound
 from services.domain.events import BalanceChanged
 from services.domain.model import Account, Entry
 from services.notifications import templates
+from services.notifications.caps import RecipientCaps
 from services.notifications.model import Channel, Message, Notification, Status
 from services.notifications.ports import Accounts, Outbox, PermanentSendError, Sender
 from services.retry import Backoff
@@ -49,7 +50,9 @@ class Notifier:
         max_in_flight: int = 1000,
         stale_after: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = _utc_now,
+        caps: RecipientCaps | None = None,
     ) -> None:
+        self._caps = caps
         self._accounts = accounts
         self._outbox = outbox
         self._senders = dict(senders)
@@ -96,6 +99,9 @@ class Notifier:
             claimed.exception()  # retrieved here too: nobody may be waiting any more
             return False
         claimed.set_result(mine)
+        if mine and self._caps and (suppressed := await self._caps.refusal(notification)):
+            await self._record(notification, 0, error=suppressed)  # FAILED, with the reason
+            return False
         return await self._deliver(notification) if mine else False
 
     async def drain(self) -> None:
