@@ -86,7 +86,8 @@ class MemoryLedger:
         return {i: self.transfers[i] for i in ids if i in self.transfers}
 
     async def get_transactions(self, account_id: str, first: int, after: str | None) -> Page:
-        return Page(entries=self.entries[:first], next_cursor=None)
+        entries = self.entries[:first]
+        return Page(entries=entries, next_cursor=None, cursors=[e.id for e in entries])
 
 
 def schemas() -> tuple[LedgerSchema, LedgerSchema]:
