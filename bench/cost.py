@@ -21,9 +21,10 @@ from typing import Any
 import uvloop
 from graphql import parse
 from strawberry.asgi import GraphQL
+from strawberry.extensions import ValidationCache
 
 from graph.context import Context
-from graph.cost import in_place_of_validation_cache, query_cost, query_cost_limiter
+from graph.cost import in_place_of_validation_cache, query_cost
 from graph.schema import CACHE_SIZE, LedgerSchema, assemble_schema
 from resolvers.mutation import Mutation
 from resolvers.query import Query
@@ -85,19 +86,19 @@ class MemoryLedger:
         return {i: self.transfers[i] for i in ids if i in self.transfers}
 
     async def get_transactions(self, account_id: str, first: int, after: str | None) -> Page:
-        return Page(entries=self.entries[:first], next_cursor=None)
+        entries = self.entries[:first]
+        return Page(entries=entries, next_cursor=None, cursors=[e.id for e in entries])
 
 
 def schemas() -> tuple[LedgerSchema, LedgerSchema]:
-    settings = Settings.model_construct()
+    """The schema without the cost limiter (a plain ValidationCache in its place), and as
+    served (graph/schema.py wires the limiter)."""
+    settings = Settings.model_construct(graphql_max_cost=MAX_COST, graphql_max_page_size=PAGE)
     base = assemble_schema(Query, Mutation, settings, subscription=Subscription)
-    limited = assemble_schema(Query, Mutation, settings, subscription=Subscription)
-    limited.extensions = tuple(
-        in_place_of_validation_cache(
-            limited.extensions,
-            query_cost_limiter(max_cost=MAX_COST, max_page_size=PAGE, cache_size=CACHE_SIZE),
-        )
+    base.extensions = tuple(
+        in_place_of_validation_cache(base.extensions, lambda: ValidationCache(maxsize=CACHE_SIZE))
     )
+    limited = assemble_schema(Query, Mutation, settings, subscription=Subscription)
     return base, limited
 
 

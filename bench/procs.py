@@ -115,5 +115,11 @@ def ledger_env(endpoint_url: str, table: str, **extra: str) -> dict[str, str]:
         # The workloads measure the ledger; what a verified token adds is measured on its own
         # (bench/transfers.py, "auth"), against this same setting in the same run.
         "LEDGER_AUTH_DISABLED": "true",
+        # Every workload is one client at hundreds of requests a second: the rate limits
+        # would measure themselves.
+        "LEDGER_RATE_LIMITS": "false",
+        # Workload 3 opens thousands of subscribers from one client address.
+        "LEDGER_WS_MAX_CONNECTIONS_PER_PRINCIPAL": "1000000",
+        "LEDGER_WS_MAX_CONNECTIONS": "1000000",
         **extra,
     }

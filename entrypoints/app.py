@@ -13,6 +13,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -22,7 +23,9 @@ from entrypoints import observability
 from entrypoints.dev_auth import dev_token
 from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
+from entrypoints.limits import trusted_hosts
 from entrypoints.readiness import Probe, Readiness, task_probe
+from entrypoints.transport import BodySizeLimit, TransportLimits
 from entrypoints.web import web_routes
 from resolvers.schema import build_schema
 from services.bootstrap import (
@@ -137,8 +140,15 @@ def create_app(
         graphiql=settings.graphiql,
         keep_alive_seconds=settings.ws_keepalive_seconds,
         allowed_origins=settings.cors_origins,
+        limits=TransportLimits.from_settings(settings),
     )
-    middleware = observability.middleware()
+    middleware = [
+        Middleware(
+            TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False
+        ),
+        Middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes),
+        *observability.middleware(),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -100,6 +100,7 @@ def serve(
         # subscriber, to compress messages of a few hundred bytes.
         ws="websockets-sansio",
         ws_per_message_deflate=False,
+        ws_max_size=settings.ws_max_message_bytes,  # a larger message closes the socket (1009)
     )
 
 

@@ -29,10 +29,15 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from entrypoints.graphql_ws import KeepAliveTransportWSHandler, LegacyWSHandler
+from entrypoints.json_input import decode_request_json
+from entrypoints.limits import client_address, rate_key, refused, too_many_requests
+from entrypoints.transport import OpenSockets, TransportLimits, refusal
 from graph.context import Context
+from graph.masking import shortened
 from services.domain.errors import ErrorCode
 from services.identity import authorization_from_connection_params
 from services.identity.errors import Unauthenticated
+from services.ratelimit import OPERATIONS, UNAUTHENTICATED
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -109,6 +114,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
         graphiql: bool = True,
         keep_alive_seconds: float = 15.0,
         allowed_origins: Sequence[str] = (),
+        limits: TransportLimits = TransportLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         super().__init__(
             schema,
@@ -118,11 +124,25 @@ class LedgerGraphQL(GraphQL[Context, None]):
             keep_alive_interval=keep_alive_seconds,
             # Cross-site websocket handshakes: only from these origins (same origin always).
             allowed_origins=allowed_origins,
+            # Both subprotocols: operations at once per socket, and the wait for its init.
+            max_subscriptions_per_connection=limits.max_operations_per_socket,
+            connection_init_wait_timeout=limits.connection_init_timeout,
         )
+        self.sockets = OpenSockets(limits)
         template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")
         self._graphiql_page = template.replace("{static}", STATIC_PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            if not self.sockets.admit():
+                busy = refusal(503, "too many open websockets", {"Retry-After": "5"})
+                await busy(scope, receive, send)
+                return
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                self.sockets.leave()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -134,9 +154,20 @@ class LedgerGraphQL(GraphQL[Context, None]):
             authorization = request.headers.get("authorization")
             try:
                 principal = await services.identity.authenticator.authenticate(authorization)
-            except Unauthenticated as refused:
-                response = self.unauthenticated_response(request, refused, authorization)
+            except Unauthenticated as unauthenticated:
+                address = client_address(request)
+                throttled = await refused(services.limiter, UNAUTHENTICATED, address)
+                response = (
+                    too_many_requests(throttled, negotiate(request.headers.get("accept")))
+                    if throttled
+                    else self.unauthenticated_response(request, unauthenticated, authorization)
+                )
                 await response(scope, receive, send)
+                return
+            key = rate_key(principal, client_address(request))
+            if throttled := await refused(services.limiter, OPERATIONS, key):
+                media_type = negotiate(request.headers.get("accept"))
+                await too_many_requests(throttled, media_type)(scope, receive, send)
                 return
             request.state.principal = principal
         try:
@@ -195,7 +226,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
             headers["Allow"] = "POST"  # the operation was a mutation: only POST can run it
         media_type = negotiate(request.headers.get("accept"))
         return Response(
-            self.encode_json({"errors": [{"message": reason}]}),
+            self.encode_json({"errors": [{"message": shortened(reason)}]}),  # may echo input
             status_code=status_code,
             headers=headers,
             media_type=f"{media_type}; charset=utf-8",
@@ -214,6 +245,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
             )
             context.credential = request.headers.get("authorization")
             context.authenticator = services.identity.authenticator
+            context.limiter, context.client_address = services.limiter, client_address(request)
             return context
         return Context.for_request(
             services.ledger,
@@ -291,6 +323,9 @@ class LedgerGraphQL(GraphQL[Context, None]):
                 "Cache-Control": "no-store",
             },
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)

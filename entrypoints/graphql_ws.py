@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -29,12 +30,18 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 from strawberry.types.unset import UnsetType
 
+from entrypoints.limits import operation_refused, rate_key
+from entrypoints.transport import TOO_MANY_SOCKETS
+from entrypoints.ws_messages import malformed
 from graph.context import Context
+from graph.masking import truncated
+from graph.ratelimit import rate_limited_error
 from services.identity.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 
 #: Close codes shared by both protocols.
+BAD_MESSAGE = 4400
 FORBIDDEN = 4403
 INIT_TIMEOUT = 4408
 TOO_MANY_INITS = 4429
@@ -86,6 +93,37 @@ class CredentialWatch:
                 await self._task
 
 
+async def yield_to_others() -> None:
+    """Let the event loop run other tasks between two messages of one socket. Buffered
+    messages are received without suspending, so a socket flooding thousands of them would
+    otherwise hold the loop (and every other request) until its buffer is empty."""
+    await asyncio.sleep(0)
+
+
+class SocketClaim:
+    """The socket's place in its principal's count of open websockets (view.sockets)."""
+
+    def __init__(self) -> None:
+        self._key: str | None = None
+
+    async def claim(self, handler: Any, close: Closer) -> bool:
+        """False (the socket closed with 4429) when the principal holds its maximum."""
+        principal = handler.context.principal
+        if principal is None or self._key is not None:
+            return True
+        key = rate_key(principal, handler.context.client_address)
+        if not handler.view.sockets.claim(key):
+            await close(TOO_MANY_SOCKETS, "Too many open websockets for this principal")
+            return False
+        self._key = key
+        return True
+
+    def release(self, handler: Any) -> None:
+        if self._key is not None:
+            handler.view.sockets.release(self._key)
+            self._key = None
+
+
 class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with a `ping` every `view.keep_alive_interval` seconds, once
     acknowledged, and the credential watch."""
@@ -94,6 +132,7 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self._keep_alive_task: asyncio.Task[None] | None = None
         self._credential = CredentialWatch()
+        self._slot = SocketClaim()
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()
@@ -103,11 +142,35 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        if self.connection_acknowledged:
+        if self.connection_acknowledged and await self._slot.claim(self, self._close):
             self._credential.start(self.context, self._close, CREDENTIAL_RECHECK_SECONDS)
 
     async def _close(self, code: int, reason: str) -> None:
         await self.websocket.close(code=code, reason=reason)
+
+    async def handle_message(self, message: Any) -> None:
+        await yield_to_others()
+        if reason := malformed(message):
+            await self._close(BAD_MESSAGE, reason)
+            return
+        await super().handle_message(message)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        # A document that does not parse ends its operation task with the GraphQLError
+        # rather than a PreExecutionError: the client's mistake, closed as the protocol says
+        # (4400 with the reason), not logged as a crash.
+        if isinstance(error, GraphQLError):
+            with contextlib.suppress(WebSocketDisconnected, RuntimeError, OSError):
+                await self._close(BAD_MESSAGE, error.message[:120])
+            return
+        await super().handle_task_exception(error)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged and (refusal := await operation_refused(self.context)):
+            error = rate_limited_error(refusal).formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+            return
+        await super().handle_subscribe(message)
 
     async def _ping_every(self, interval: float) -> None:
         try:
@@ -125,6 +188,7 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keep_alive_task
         await self._credential.stop()
+        self._slot.release(self)
         await super().shutdown()
 
 
@@ -135,6 +199,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self._init_received = False
         self._credential = CredentialWatch()
+        self._slot = SocketClaim()
         self._init_timeout: asyncio.Task[None] | None = None
 
     async def handle(self) -> None:
@@ -147,6 +212,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._init_timeout
             await self._credential.stop()
+            self._slot.release(self)
 
     async def _close_unless_initialised(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -156,6 +222,31 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def _close(self, code: int, reason: str) -> None:
         await self.websocket.close(code=code, reason=reason)
+
+    async def handle_message(self, message: Any) -> None:
+        await yield_to_others()
+        if reason := malformed(message):
+            await self._close(BAD_MESSAGE, reason)
+            return
+        await super().handle_message(message)
+
+    async def handle_async_results(self, operation_id: str, *args: Any, **kwargs: Any) -> None:
+        # A document that does not parse escapes as the GraphQLError (see the transport-ws
+        # handler's handle_task_exception): an error message for the operation, not a crash.
+        try:
+            await super().handle_async_results(operation_id, *args, **kwargs)
+        except GraphQLError as error:
+            with contextlib.suppress(WebSocketDisconnected, RuntimeError, OSError):
+                await self.send_message(
+                    {"type": "error", "id": operation_id, "payload": truncated(error).formatted}
+                )
+
+    async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged and (refusal := await operation_refused(self.context)):
+            error = rate_limited_error(refusal).formatted
+            await self.send_message({"type": "error", "id": message["id"], "payload": error})
+            return
+        await super().handle_start(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self._init_received:
@@ -173,6 +264,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         except ConnectionRejectionError as rejected:
             await self.send_message({"type": "connection_error", "payload": rejected.payload})
             await self.websocket.close(code=FORBIDDEN, reason="Forbidden")
+            return
+        if not await self._slot.claim(self, self._close):
             return
         if isinstance(ack_payload, UnsetType) or ack_payload is None:
             await self.send_message({"type": "connection_ack"})

@@ -19,6 +19,7 @@ from services.identity.authenticator import Authenticator
 from services.identity.errors import Unauthenticated
 from services.identity.principal import Principal
 from services.ledger.acting import ActingLedger
+from services.ratelimit import RateLimiter
 
 
 def unauthenticated(message: str = "authentication required") -> GraphQLError:
@@ -44,6 +45,9 @@ class Context:
     credential: str | None = None
     #: Checks credentials (the websocket's `connection_init`, and again while it lives).
     authenticator: Authenticator | None = None
+    #: A websocket's rate limiter and peer address: each of its operations is counted.
+    limiter: RateLimiter | None = None
+    client_address: str | None = None
     _loaders: tuple[DataLoader[str, Account | None], DataLoader[str, Transfer | None]] | None = (
         field(default=None, repr=False)
     )
@@ -110,6 +114,8 @@ class Context:
             connection_params=self.connection_params,
             credential=self.credential,
             authenticator=self.authenticator,
+            limiter=self.limiter,
+            client_address=self.client_address,
         )
 
 

@@ -52,8 +52,11 @@ from graphql import (
 from graphql.type import GraphQLInputType
 from strawberry.extensions import SchemaExtension, ValidationCache
 
-#: `extensions.code` of a refused operation (ErrorCode.QUERY_TOO_COMPLEX once services has it).
-QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+from graph.literals import oversized_literal
+from services.domain.errors import ErrorCode
+
+#: `extensions.code` of a refused operation.
+QUERY_TOO_COMPLEX = ErrorCode.QUERY_TOO_COMPLEX.value
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 
@@ -148,13 +151,13 @@ class _Costing:
         if value is None:
             found: Any = default
         elif isinstance(value, IntValueNode):
-            found = int(value.value)
+            found = _literal_int(value)
         elif isinstance(value, VariableNode):
             found = self.variable(value.name.value)
         else:
             found = None
         if isinstance(found, IntValueNode):
-            found = int(found.value)
+            found = _literal_int(found)
         if not isinstance(found, int) or isinstance(found, bool):
             return self.max_page_size
         return max(1, found)
@@ -174,6 +177,12 @@ class _Costing:
         if name in self.variables:
             return self.variables[name]
         return self.defaults.get(name)
+
+
+def _literal_int(node: IntValueNode) -> int | None:
+    """The literal's value; None (the largest page) when it has more digits than any page
+    size: validation refuses it, and int() of thousands of digits is slow or raises."""
+    return int(node.value) if len(node.value) <= 10 else None
 
 
 def _unwrap_non_null(kind: GraphQLInputType) -> GraphQLInputType:
@@ -302,6 +311,11 @@ class QueryCostLimiter(ValidationCache):
         context = self.execution_context
         if context.graphql_document is not None:
             self.cost = self._cost(context.graphql_document)
+            refused = oversized_literal(context.query, context.graphql_document)
+            if refused is not None:
+                context.pre_execution_errors = [refused]
+                yield
+                return
         if self.cost > self.max_cost:
             context.pre_execution_errors = [too_complex(self.cost, self.max_cost)]
             yield

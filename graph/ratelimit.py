@@ -15,9 +15,14 @@ def retry_after_header(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
 
 
-def rate_limited_error(refusal: RateLimited) -> GraphQLError:
-    """No `original_error`: the masking extension passes it through unchanged."""
+def rate_limited_error(refusal: RateLimited, at: GraphQLError | None = None) -> GraphQLError:
+    """No `original_error`: the masking extension passes it through unchanged. `at`: the
+    error raised at a field, whose path and locations the refusal keeps."""
     return GraphQLError(
         refusal.message,
+        nodes=at.nodes if at else None,
+        source=at.source if at else None,
+        positions=at.positions if at else None,
+        path=at.path if at else None,
         extensions={"code": RATE_LIMITED, "retryAfter": max(1, math.ceil(refusal.retry_after))},
     )

@@ -20,12 +20,12 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.context import LoadersPerOperation
+from graph.cost import query_cost_limiter
 from graph.masking import MaskUnexpectedErrors, should_mask_error
 from graph.metrics import OperationMetrics
 from graph.scalars import SCALARS
@@ -62,7 +62,12 @@ def extensions(settings: Settings) -> list[ExtensionFactory]:
         lambda: ParserCache(maxsize=CACHE_SIZE),
         shared_rules(QueryDepthLimiter(max_depth=max_depth)),
         shared_rules(MaxAliasesLimiter(max_alias_count=max_aliases)),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        # ValidationCache's slot: the cost gate runs first, then the cached validation.
+        query_cost_limiter(
+            max_cost=settings.graphql_max_cost,
+            max_page_size=settings.graphql_max_page_size,
+            cache_size=CACHE_SIZE,
+        ),
     ]
     if metrics_enabled():
         chosen.insert(1, OperationMetrics)  # inside the masking: it tells unexpected errors

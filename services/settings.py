@@ -96,6 +96,12 @@ class Settings(AuthSettings):
         le=1000,
         description="Attempts of one transfer across version conflicts and transient failures.",
     )
+    transfer_max_waiting_per_account: int = Field(
+        default=256,
+        ge=0,
+        description="Transfers of one account that may wait for it in one process; more are "
+        "refused at once with ACCOUNT_BUSY (retryable) instead of queuing without bound.",
+    )
     account_cache_size: int = Field(
         default=10_000,
         ge=0,
@@ -121,11 +127,38 @@ class Settings(AuthSettings):
         le=1000,
         description="Largest `first` of a connection; most ids in `accounts`/`missingAccounts`.",
     )
+    graphql_max_cost: int = Field(
+        default=5000,
+        ge=1,
+        description="Highest cost of one GraphQL operation (fields multiplied by `first` and "
+        "list lengths); costlier ones are refused before they run (QUERY_TOO_COMPLEX).",
+    )
     graphql_introspection: bool = Field(
         default=True,
         description="Answer introspection queries (false also blanks GraphiQL's docs).",
     )
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql to browsers.")
+
+    rate_limits: bool = Field(
+        default=True,
+        description="Enforce the rate limits below (off only for benchmarks); shared by the "
+        "replicas through `LEDGER_REDIS_URL` when set, else per process.",
+    )
+    rate_limit_operations: str = Field(
+        default="600/minute",
+        description="GraphQL operations per principal (an HTTP request, or one operation over "
+        "a websocket); more are refused with RATE_LIMITED (HTTP 429 and Retry-After).",
+    )
+    rate_limit_transfers: str = Field(
+        default="120/minute",
+        description="Transfers per principal, whatever the entry point; more are refused with "
+        "RATE_LIMITED.",
+    )
+    rate_limit_unauthenticated: str = Field(
+        default="60/minute",
+        description="Requests refused as unauthenticated (401) per client address, which "
+        "bounds token guessing; beyond it such an address gets 429.",
+    )
 
     # Stream worker, notifications and live subscriptions (issue 4).
     notify_email: bool = Field(
@@ -163,6 +196,17 @@ class Settings(AuthSettings):
             "LEDGER_SNS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SNS", "sns_endpoint_url"
         ),
         description="SNS endpoint; unset: `endpoint_url`.",
+    )
+    notify_max_emails_per_recipient_hour: int = Field(
+        default=20,
+        ge=1,
+        description="E-mails to one address per hour; more are recorded FAILED as suppressed "
+        "(`ledger notifications failed` lists them) instead of sent.",
+    )
+    notify_max_sms_per_recipient_hour: int = Field(
+        default=10,
+        ge=1,
+        description="SMS to one number per hour; more are recorded FAILED as suppressed.",
     )
     notification_max_attempts: int = Field(
         default=3, ge=1, le=20, description="Send attempts before a notification is FAILED."
@@ -215,6 +259,42 @@ class Settings(AuthSettings):
         description="Seconds between the server's keep-alive messages on a GraphQL websocket "
         "(`ping` on graphql-transport-ws, `ka` on graphql-ws).",
     )
+    http_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest HTTP request body; larger gets 413."
+    )
+    ws_max_message_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest websocket message (`ledger serve`); larger closes the socket (1009).",
+    )
+    ws_max_operations_per_connection: int = Field(
+        default=100,
+        ge=1,
+        description="Operations running at once on one websocket (subscriptions and queries); "
+        "more get an error message for that operation.",
+    )
+    ws_connection_init_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A websocket without `connection_init` after this long is closed (4408).",
+    )
+    ws_max_connections_per_principal: int = Field(
+        default=20,
+        ge=1,
+        description="Websockets one principal may hold open in one process; more are closed "
+        "with 4429 after `connection_init`.",
+    )
+    ws_max_connections: int = Field(
+        default=10_000,
+        ge=1,
+        description="Websockets one process holds open; more upgrades get 503 and Retry-After.",
+    )
+    max_replay_versions: int = Field(
+        default=1000,
+        ge=0,
+        description="Most versions a subscription's `afterVersion` may be behind the account; "
+        "further behind is refused (INVALID_INPUT): page through `transactions` instead.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API from other sites, comma-separated "
@@ -226,6 +306,20 @@ class Settings(AuthSettings):
         description="OIDC client id of the web app at /app/ (a public client: code flow with "
         "PKCE, redirect URI `<origin>/app/callback`); used with `LEDGER_AUTH_ISSUER`.",
     )
+
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the API answers to, comma-separated (`*.example.com` allowed); "
+        "any other Host header gets 400, which defeats DNS rebinding. Empty: loopback names only "
+        "with the embedded DynamoDB (development), any host otherwise: set it in production.",
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

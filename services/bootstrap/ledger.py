@@ -13,6 +13,7 @@ from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.movement_store import DynamoMovementStore
 from services.ledger import Ledger
 from services.observability import wiring as observed
+from services.ratelimit import RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 
@@ -25,10 +26,11 @@ async def open_ledger(
     settings: Settings,
     *,
     on_close: Callable[[], Awaitable[None]] | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Ledger:
     """The Ledger on `dynamodb`; creates the table when it is missing unless
     `settings.create_table` is False. `ledger.close()` runs `on_close` (the client's owner
-    closes it otherwise)."""
+    closes it otherwise). `limiter` counts transfers per principal (none: unlimited)."""
     backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
     reader = BatchReader(dynamodb, settings.table_name, backoff)
     store = observed.ledger_store()(dynamodb, settings.table_name, reader)
@@ -43,6 +45,7 @@ async def open_ledger(
             on_close=on_close,
             movements=movements,
             integrity_reader=integrity,
+            limiter=limiter,
         )
     )
 

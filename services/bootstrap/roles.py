@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ import aioboto3
 
 from services.bootstrap.adapters import open_hub, open_senders
 from services.bootstrap.ledger import open_ledger
+from services.bootstrap.limits import build_rate_limiter
 from services.dynamo.api_keys import DynamoApiKeyStore
 from services.dynamo.batch import BatchReader
 from services.dynamo.checkpoints import DynamoCheckpointStore
@@ -34,13 +35,16 @@ from services.dynamo.client import (
     open_client,
     open_dynamodb,
 )
+from services.dynamo.notify_caps import DynamoHourlyCounter
 from services.hub import BalanceFeed, EventHub
 from services.identity.wiring import Identity, build_identity, check_serving
 from services.ledger import Ledger
 from services.notifications import Notifier
+from services.notifications.caps import RecipientCaps
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
 from services.observability import wiring as observed
+from services.ratelimit import NoRateLimits, RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 from services.streams import Handler, StreamPoller, StreamProcessor
@@ -63,6 +67,8 @@ class ApiServices:
     balances: BalanceFeed
     #: Who a request is: `identity.authenticator.authenticate(authorization_header)`.
     identity: Identity
+    #: Operations and transfers per principal, refused requests per client address.
+    limiter: RateLimiter = field(default_factory=NoRateLimits, kw_only=True)
 
     @property
     def dynamodb_mode(self) -> str:
@@ -144,6 +150,11 @@ class _Wiring:
         self.stack.push_async_callback(identity.aclose)
         return identity
 
+    def limiter(self, settings: Settings) -> RateLimiter:
+        limiter = build_rate_limiter(settings)
+        self.stack.push_async_callback(limiter.close)
+        return limiter
+
     async def hub(self, settings: Settings, ledger: Ledger) -> EventHub:
         return await self.stack.enter_async_context(open_hub(settings, ledger))
 
@@ -170,6 +181,13 @@ class _Wiring:
             stale_after=timedelta(seconds=settings.notification_stale_seconds),
             max_age=timedelta(seconds=settings.notification_max_age_seconds),
             sweep_every=timedelta(seconds=settings.notification_sweep_seconds),
+            caps=RecipientCaps(
+                DynamoHourlyCounter(self.dynamodb, table),
+                {
+                    Channel.EMAIL: settings.notify_max_emails_per_recipient_hour,
+                    Channel.SMS: settings.notify_max_sms_per_recipient_hour,
+                },
+            ),
         )
         self.stack.push_async_callback(notifier.drain)
         processor = observed.processor()(
@@ -198,6 +216,10 @@ class _Wiring:
         )
 
 
+def _feed(settings: Settings, hub: EventHub, ledger: Ledger) -> BalanceFeed:
+    return BalanceFeed(observed.feed_hub(hub), ledger, max_replay=settings.max_replay_versions)
+
+
 @asynccontextmanager
 async def bootstrap_api(
     settings: Settings, *, embedded: bool = False
@@ -206,11 +228,13 @@ async def bootstrap_api(
     caller started. Raises ValueError when no DynamoDB is configured."""
     async with AsyncExitStack() as stack:
         wiring = await _Wiring.open(stack, settings)
-        ledger = await open_ledger(wiring.dynamodb, settings)
+        limiter = wiring.limiter(settings)
+        ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         hub = await wiring.hub(settings, ledger)
         identity = await wiring.identity(settings, embedded=embedded)
-        feed = BalanceFeed(observed.feed_hub(hub), ledger)
-        yield ApiServices(settings, ledger, embedded, hub, feed, identity)
+        yield ApiServices(
+            settings, ledger, embedded, hub, _feed(settings, hub, ledger), identity, limiter=limiter
+        )
 
 
 async def _stream_services(
@@ -258,7 +282,8 @@ async def bootstrap(
     embedded endpoint is started by the entrypoint (`ledger serve`), never from here."""
     async with AsyncExitStack() as stack:
         wiring = await _Wiring.open(stack, settings)
-        ledger = await open_ledger(wiring.dynamodb, settings)
+        limiter = wiring.limiter(settings)
+        ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         if hub is None:
             hub = await wiring.hub(settings, ledger)
         notifier, processor = await wiring.stream_handlers(
@@ -271,8 +296,9 @@ async def bootstrap(
             ledger=ledger,
             embedded=embedded,
             hub=hub,
-            balances=BalanceFeed(observed.feed_hub(hub), ledger),
+            balances=_feed(settings, hub, ledger),
             identity=identity,
+            limiter=limiter,
             notifier=notifier,
             processor=processor,
             stream_worker=worker,

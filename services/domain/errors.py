@@ -24,6 +24,12 @@ class ErrorCode(StrEnum):
     TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
     #: The reversals of a transfer would give back more than it moved.
     REVERSAL_EXCEEDS_ORIGINAL = "REVERSAL_EXCEEDS_ORIGINAL"
+    #: The operation would cost more than one operation may (refused before it runs).
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    #: The caller spent its budget for now; `retryAfter` seconds (HTTP 429, Retry-After).
+    RATE_LIMITED = "RATE_LIMITED"
+    #: Too many transfers of one account are already waiting: nothing was done; retry.
+    ACCOUNT_BUSY = "ACCOUNT_BUSY"
 
 
 class LedgerError(Exception):
@@ -132,6 +138,20 @@ class OutcomeUnknown(LedgerError):
             "with the same idempotency key: a replay returns the original or applies it once",
             field="idempotency_key",
         )
+
+
+class AccountBusy(LedgerError):
+    """Too many transfers of this account already wait for it in this process: refused at
+    once, nothing was done. Retryable: the queue drains in milliseconds."""
+
+    code = ErrorCode.ACCOUNT_BUSY
+
+    def __init__(self, account_id: str, *, field: str | None = None) -> None:
+        super().__init__(
+            f"account {account_id!r} has too many transfers in progress; retry shortly",
+            field=field,
+        )
+        self.account_id = account_id
 
 
 class LedgerUnavailable(Exception):

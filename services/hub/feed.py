@@ -37,7 +37,15 @@ class BalanceStream:
 
 
 class BalanceFeed:
-    def __init__(self, hub: EventHub, history: HistorySource, *, page_size: int = 500) -> None:
+    def __init__(
+        self,
+        hub: EventHub,
+        history: HistorySource,
+        *,
+        page_size: int = 500,
+        max_replay: int | None = None,
+    ) -> None:
+        self._max_replay = max_replay
         self._hub = hub
         self._history = history
         self._page_size = page_size
@@ -50,7 +58,8 @@ class BalanceFeed:
         ones until the caller stops.
 
         Raises AccountNotFound (also for an account `principal` may not read) and
-        InvalidInput (a negative version, or one beyond the account's current version) before
+        InvalidInput (a negative version, one beyond the account's current version, or more
+        than `max_replay` versions behind) before
         anything is read from the stream; the stream raises SubscriptionClosed when its reader
         falls too far behind (resume with the last version).
         """
@@ -70,6 +79,13 @@ class BalanceFeed:
                 field="after_version",
             )
         start = account.version if after_version is None else after_version
+        if self._max_replay is not None and account.version - start > self._max_replay:
+            raise InvalidInput(
+                f"afterVersion {start} is {account.version - start} versions behind; a "
+                f"subscription replays at most {self._max_replay}: page through `transactions` "
+                "first, then subscribe after the last version read",
+                field="after_version",
+            )
         subscription = await self._hub.subscribe(account_id)
         changes = self._changes(account_id, subscription, start)
         return BalanceStream(account, start, changes, subscription)

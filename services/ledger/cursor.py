@@ -10,6 +10,8 @@ import json
 from services.domain.errors import InvalidInput
 
 _PREFIX = "e1"
+#: Versions are DynamoDB numbers, which have 38 digits of precision.
+_MAX_VERSION_DIGITS = 38
 
 
 def encode_cursor(account_id: str, version: int) -> str:
@@ -23,10 +25,16 @@ def decode_cursor(cursor: str, account_id: str, *, field: str = "after") -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, version_text, owner = raw.split(":", 2)
+        # ASCII digits only (int() also reads "١٢٣"), and few enough that int() is cheap and
+        # DynamoDB can store the number.
+        if not (version_text.isascii() and version_text.isdigit()):
+            raise ValueError(version_text)
+        if len(version_text) > _MAX_VERSION_DIGITS:
+            raise ValueError(version_text)
         version = int(version_text)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidInput(f"{field} is not a valid cursor", field=field) from None
-    if prefix != _PREFIX or owner != account_id or version < 1 or not version_text.isdigit():
+    if prefix != _PREFIX or owner != account_id or version < 1:
         raise InvalidInput(f"{field} is not a cursor of account {account_id!r}", field=field)
     return version
 

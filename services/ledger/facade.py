@@ -22,6 +22,7 @@ from services.ledger.integrity import IntegrityReader, IntegrityService
 from services.ledger.ports import LedgerStore
 from services.ledger.reversals import ReversalService
 from services.ledger.transfers import TransferService
+from services.ratelimit import NoRateLimits, RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 
@@ -46,6 +47,7 @@ class Ledger:
         clock: Callable[[], datetime] = utc_now,
         movements: MovementStore | None = None,
         integrity_reader: IntegrityReader | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -68,6 +70,8 @@ class Ledger:
             backoff=backoff,
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
+            limiter=limiter or NoRateLimits(),
+            max_waiting_per_account=settings.transfer_max_waiting_per_account,
         )
         self.history = HistoryService(store, self.accounts)
         #: Multi-posting movements (batches); None when built without a movement store.

@@ -3,6 +3,10 @@
 Transfers that touch the same account must serialize anyway (each needs the account's latest
 version). Queuing them here, instead of letting them collide in DynamoDB and retry, turns a hot
 account's conflicts into a short wait. Other processes are still handled by the version checks.
+
+The wait is bounded: beyond `max_waiting` transfers queued on one key, another is refused at
+once (QueueFull) rather than holding a request, its memory and its client for as long as the
+queue ahead of it takes.
 """
 
 from __future__ import annotations
@@ -12,14 +16,24 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 
+class QueueFull(Exception):
+    """`max_waiting` holders already wait for `key`'s lock; nothing was taken."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class KeyedLocks:
-    def __init__(self) -> None:
+    def __init__(self, max_waiting: int | None = None) -> None:
+        self._max_users = None if max_waiting is None else max_waiting + 1  # and its holder
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
 
     @asynccontextmanager
     async def hold(self, keys: Iterable[str]) -> AsyncIterator[None]:
-        """Hold the locks of all `keys`, taken in sorted order so two holders never deadlock."""
+        """Hold the locks of all `keys`, taken in sorted order so two holders never deadlock.
+        Raises QueueFull (with every lock taken so far released) when one key's queue is full."""
         async with AsyncExitStack() as stack:
             for key in sorted(set(keys)):
                 await stack.enter_async_context(self._one(key))
@@ -27,6 +41,8 @@ class KeyedLocks:
 
     @asynccontextmanager
     async def _one(self, key: str) -> AsyncIterator[None]:
+        if self._max_users is not None and self._users.get(key, 0) >= self._max_users:
+            raise QueueFull(key)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from services.domain import validation
 from services.domain.errors import (
+    AccountBusy,
     AccountNotFound,
     IdempotencyConflict,
     LedgerError,
@@ -24,7 +25,7 @@ from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.cache import TransferStates
 from services.ledger.ids import new_id
-from services.ledger.locks import KeyedLocks
+from services.ledger.locks import KeyedLocks, QueueFull
 from services.ledger.planning import TransferPlan, TransferRequest, fingerprint, plan_request
 from services.ledger.ports import (
     IdempotencyKeyTaken,
@@ -35,6 +36,7 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
+from services.ratelimit import TRANSFERS, NoRateLimits, RateLimiter, enforce
 from services.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -50,11 +52,14 @@ class TransferService:
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
+        limiter: RateLimiter | None = None,
+        max_waiting_per_account: int | None = None,
     ) -> None:
         self._store = store
+        self._limiter = limiter or NoRateLimits()
         self._states = states
         self._accounts = accounts
-        self._locks = KeyedLocks()
+        self._locks = KeyedLocks(max_waiting_per_account)
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
@@ -74,10 +79,12 @@ class TransferService:
         A holder may debit only its own accounts: someone else's is AccountNotFound. The
         idempotency key is the principal's own (two principals never share one).
         Raises AccountNotFound, InsufficientFunds, SameAccount, CurrencyMismatch,
-        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); LedgerUnavailable when
-        DynamoDB kept failing before anything was sent; OutcomeUnknown when the last commit
-        attempts ended in ambiguous errors (it may have committed: retry with the same key).
-        A replayed idempotency key returns the original transfer.
+        InvalidAmount, IdempotencyConflict, InvalidInput (memo, key); AccountBusy (retryable)
+        when too many transfers of one of the accounts already wait here; RateLimited (nothing
+        done) when `principal` spent its transfers budget; LedgerUnavailable when DynamoDB
+        kept failing before anything was sent; OutcomeUnknown when the last commit attempts
+        ended in ambiguous errors (it may have committed: retry with the same key). A replayed
+        idempotency key returns the original transfer.
         """
         value = check_amount(amount, field="amount")
         memo = validation.memo(memo)
@@ -87,6 +94,8 @@ class TransferService:
                 raise AccountNotFound(account, field=field)
         if from_id == to_id:
             raise SameAccount(from_id)
+        # Counted before any read or lock: a throttled principal costs the table nothing.
+        await enforce(self._limiter, TRANSFERS, principal.subject)
         request = TransferRequest(
             transfer_id=new_id(),
             debit_id=new_id(),
@@ -99,8 +108,13 @@ class TransferService:
             fingerprint=fingerprint(from_id, to_id, value, memo) if key else None,
             principal=principal,
         )
-        async with self._locks.hold((from_id, to_id)):
-            return await self._transfer(request)
+        try:
+            async with self._locks.hold((from_id, to_id)):
+                return await self._transfer(request)
+        except QueueFull as full:
+            raise AccountBusy(
+                full.key, field="from_id" if full.key == from_id else "to_id"
+            ) from None
 
     async def get_transfers(
         self, ids: Sequence[str], *, principal: Principal = SYSTEM

@@ -26,6 +26,7 @@ from services.domain.errors import AccountNotFound
 from services.domain.events import BalanceChanged
 from services.domain.model import Account, Entry
 from services.notifications import templates
+from services.notifications.caps import RecipientCaps, is_suppressed
 from services.notifications.model import Channel, Message, Notification, Status
 from services.notifications.ports import Accounts, Outbox, PermanentSendError, Sender
 from services.retry import Backoff
@@ -58,7 +59,9 @@ class Notifier:
         max_age: timedelta = timedelta(days=1),
         sweep_every: timedelta = timedelta(seconds=30),
         clock: Callable[[], datetime] = _utc_now,
+        caps: RecipientCaps | None = None,
     ) -> None:
+        self._caps = caps
         self._accounts = accounts
         self._outbox = outbox
         self._senders = dict(senders)
@@ -100,6 +103,9 @@ class Notifier:
         """Claim, then start the send or queue it: never waits for a provider or a slot."""
         if not await self._outbox.claim(notification):
             return  # recorded before: sent, being sent, or failed
+        if self._caps and (suppressed := await self._caps.refusal(notification)):
+            await self._record(notification, 0, error=suppressed)  # FAILED, with the reason
+            return
         if len(self._in_flight) < self._max_in_flight:
             self._start(self._deliver(notification))
         elif len(self._waiting) < self._max_waiting:
@@ -145,7 +151,11 @@ class Notifier:
         due: list[Notification] = []
         skipped = 0
         for notification in await self._outbox.open_notifications():
-            if notification.channel not in self._senders or self._is_dead(notification, now):
+            if (
+                notification.channel not in self._senders
+                or self._is_dead(notification, now)
+                or is_suppressed(notification)
+            ):
                 skipped += 1
                 continue
             if notification.status is Status.FAILED:

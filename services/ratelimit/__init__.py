@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.domain.errors import ErrorCode
+
 #: Every GraphQL operation: an HTTP request, or one operation over a websocket.
 OPERATIONS = "operations"
 #: Every transfer attempt, counted in the transfer use case whatever the entry point.
 TRANSFERS = "transfers"
+#: Requests refused as unauthenticated (HTTP 401), per client address: bounds token guessing.
+UNAUTHENTICATED = "unauthenticated requests"
 
-#: `extensions.code` of a refusal (ErrorCode.RATE_LIMITED once services/errors.py has it).
-RATE_LIMITED = "RATE_LIMITED"
+#: `extensions.code` of a refusal.
+RATE_LIMITED = ErrorCode.RATE_LIMITED.value
 
 
 @dataclass(frozen=True)

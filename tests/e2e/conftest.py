@@ -23,15 +23,21 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
 @contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """Run `app` under uvicorn on a free loopback port in a thread; yield its base URL."""
+def serving(app: Starlette, **config: Any) -> Iterator[str]:
+    """Run `app` under uvicorn on a free loopback port in a thread; yield its base URL.
+    `config`: more uvicorn.Config options (`ws_max_size`, ...)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
-            app, lifespan="on", log_config=None, access_log=False, ws="websockets-sansio"
+            app,
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+            ws="websockets-sansio",
+            **config,
         )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -99,6 +105,8 @@ def e2e_settings(endpoint: str, **overrides: Any) -> Settings:
         # Tests of everything but identity act as an operator (the explicit opt-out); the
         # access tests (test_access*.py) run with a real issuer instead.
         "auth_disabled": True,
+        # Every test shares 127.0.0.1 and one principal; the limits tests turn them on.
+        "rate_limits": False,
     }
     return Settings(**{**values, **overrides})
 

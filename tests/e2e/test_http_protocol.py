@@ -28,7 +28,10 @@ def media_type(response: httpx.Response) -> str:
 def test_graphql_response_json_status_codes(api: Api, accept: str) -> None:
     ok = api.post("{ __typename }", accept=accept)
     assert (ok.status_code, media_type(ok)) == (200, GRAPHQL_RESPONSE_JSON)
-    assert ok.json() == {"data": {"__typename": "Query"}}
+    assert ok.json() == {
+        "data": {"__typename": "Query"},
+        "extensions": {"cost": {"requestedQueryCost": 1, "maxCost": 5000}},
+    }
     assert "charset=utf-8" in ok.headers["content-type"]
 
     for broken in ("{ nope }", "{ account(id: 1", "query($x: Int!) { __typename }"):
@@ -70,7 +73,7 @@ def test_malformed_requests_are_400_with_json_errors(api: Api) -> None:
 def test_get_runs_queries_but_never_mutations(api: Api) -> None:
     query = httpx.get(api.graphql, params={"query": "{ __typename }"})
     assert query.status_code == 200
-    assert query.json() == {"data": {"__typename": "Query"}}
+    assert query.json()["data"] == {"__typename": "Query"}
     mutation = 'mutation { createAccount(input: {id: "via-get"}) { userErrors { code } } }'
     refused = httpx.get(api.graphql, params={"query": mutation}, headers={"Accept": JSON})
     assert refused.status_code == 405
@@ -127,7 +130,10 @@ def test_websocket_on_the_same_path(api: Api) -> None:
         assert json.loads(ws.recv(timeout=10)) == {
             "id": "1",
             "type": "next",
-            "payload": {"data": {"__typename": "Query"}},
+            "payload": {
+                "data": {"__typename": "Query"},
+                "extensions": {"cost": {"requestedQueryCost": 1, "maxCost": 5000}},
+            },
         }
         assert json.loads(ws.recv(timeout=10)) == {"id": "1", "type": "complete"}
 
@@ -171,8 +177,10 @@ def test_depth_limit_over_http(api: Api) -> None:
     inner = "id"
     for _ in range(3):
         inner = (
-            f"transactions {{ edges {{ node {{ transfer {{ fromAccount {{ {inner} }} }} }} }} }}"
-        )
+            "transactions(first: 1) { edges { node { transfer { fromAccount { "
+            + inner
+            + " } } } } }"
+        )  # one entry per page: the depth, not the cost, refuses it
     response = api.post(f'{{ account(id: "a") {{ {inner} }} }}', accept=GRAPHQL_RESPONSE_JSON)
     assert response.status_code == 400
     assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]

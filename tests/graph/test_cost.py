@@ -1,11 +1,13 @@
 """Query cost: exact costs of simple documents, refusal of costly ones before any resolver runs,
 and `extensions.cost` on every response. The schema is the real one with the cost limiter
-placed where the wiring plan puts it (after ValidationCache)."""
+as graph/schema.py assembles it: the cost limiter in ValidationCache's slot."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,13 +15,8 @@ from graphql import get_introspection_query, parse
 from strawberry.types import ExecutionResult
 
 from graph.context import Context
-from graph.cost import (
-    QUERY_TOO_COMPLEX,
-    in_place_of_validation_cache,
-    query_cost,
-    query_cost_limiter,
-)
-from graph.schema import CACHE_SIZE, LedgerSchema, assemble_schema
+from graph.cost import QUERY_TOO_COMPLEX, QueryCostLimiter, query_cost
+from graph.schema import LedgerSchema, assemble_schema
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
@@ -60,16 +57,9 @@ class SpyLedger:
 
 @pytest.fixture(scope="module")
 def schema() -> LedgerSchema:
-    settings = Settings.model_construct()
+    settings = Settings.model_construct(graphql_max_cost=MAX_COST, graphql_max_page_size=PAGE)
     limited = assemble_schema(Query, Mutation, settings, subscription=Subscription)
-    # What graph/schema.py's extensions() will return once wired: the limiter in place of
-    # ValidationCache.
-    limited.extensions = tuple(
-        in_place_of_validation_cache(
-            limited.extensions,
-            query_cost_limiter(max_cost=MAX_COST, max_page_size=PAGE, cache_size=CACHE_SIZE),
-        )
-    )
+    assert sum(isinstance(f(), QueryCostLimiter) for f in limited.extensions) == 1
     return limited
 
 
@@ -296,3 +286,42 @@ async def test_a_known_document_is_costed_again_when_its_variables_count(
     assert large.errors[0].extensions["code"] == QUERY_TOO_COMPLEX
     again = await run(schema, spy, VARIABLES, n=2, ids=["a"])
     assert again.extensions["cost"]["requestedQueryCost"] == 1 + (1 + 2 * 4)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def documents_shown_to_users() -> dict[str, str]:
+    """The README's GraphQL blocks and inline operations, and GraphiQL's default document."""
+    readme = (ROOT / "README.md").read_text()
+    found = {
+        f"README block {n}": block
+        for n, block in enumerate(re.findall(r"```graphql\n(.*?)```", readme, re.DOTALL))
+    }
+    for n, inline in enumerate(re.findall(r"`((?:query|subscription) [^`]*\{[^`]*\})`", readme)):
+        found[f"README inline {n}"] = inline
+    script = (ROOT / "entrypoints/static/graphiql-init.js").read_text()
+    lines = re.search(r"defaultQuery = \[(.*?)\]\.join", script, re.DOTALL)
+    assert lines is not None
+    found["GraphiQL default"] = "\n".join(
+        js_string(line.strip().rstrip(",")) for line in lines.group(1).strip().splitlines()
+    )
+    return found
+
+
+def js_string(literal: str) -> str:
+    """A one-line JavaScript string literal without escapes, in either quotes."""
+    assert literal[0] in "'\"", literal
+    assert literal[-1] == literal[0], literal
+    return literal[1:-1]
+
+
+def test_documents_shown_to_users_stay_well_within_the_default(schema: LedgerSchema) -> None:
+    """The costliest operation of each document costs a tenth of the default limit at most."""
+    default = Settings().graphql_max_cost
+    documents = documents_shown_to_users()
+    assert len(documents) >= 3
+    for name, document in documents.items():
+        total = query_cost(schema._schema, parse(document), limit=10**12, max_page_size=PAGE)
+        report(f"\n{name}: cost {total}")
+        assert total <= default // 10, name

@@ -86,11 +86,14 @@ async def test_expected_errors_are_not_masked(gql: Executor) -> None:
 
 
 def deep_query(levels: int) -> str:
-    """account > transactions > edges > node > transfer > fromAccount > transactions > ..."""
+    """account > transactions > edges > node > transfer > fromAccount > transactions > ...,
+    one entry per page so that the depth limit, not the cost, is what refuses it."""
     inner = "id"
     for _ in range(levels):
         inner = (
-            f"transactions {{ edges {{ node {{ transfer {{ fromAccount {{ {inner} }} }} }} }} }}"
+            "transactions(first: 1) { edges { node { transfer { fromAccount { "
+            + inner
+            + " } } } } }"
         )
     return f'{{ account(id: "a") {{ {inner} }} }}'
 

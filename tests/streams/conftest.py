@@ -49,6 +49,10 @@ def stream_settings(settings: Settings, sms_gateway: SmsGateway) -> Settings:
             "notification_max_attempts": 2,
             "notification_retry_base_seconds": 0.01,
             "stream_poll_interval_seconds": 0.02,
+            # The scenarios send hundreds of messages to a few test addresses; the caps have
+            # their own test (test_notification_caps.py).
+            "notify_max_emails_per_recipient_hour": 100_000,
+            "notify_max_sms_per_recipient_hour": 100_000,
         }
     )
 

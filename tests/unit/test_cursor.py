@@ -49,6 +49,9 @@ def _forge(text: str) -> str:
         _forge("e1:+3:alice"),
         _forge("e1: 3:alice"),
         _forge("e1:x:alice"),
+        _forge("e1:١٢:alice"),  # digits, but not ASCII ones
+        _forge(f"e1:{'9' * 39}:alice"),  # more than a DynamoDB number holds
+        _forge(f"e1:{'9' * 5000}:alice"),
         _forge("e2:3:alice"),
         _forge("e1:3"),
         _forge("alice"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -9,7 +10,9 @@ from typing import Any, cast
 import pytest
 
 from services.domain.errors import (
+    AccountBusy,
     AccountNotFound,
+    ErrorCode,
     IdempotencyConflict,
     InsufficientFunds,
     OutcomeUnknown,
@@ -352,3 +355,28 @@ async def test_a_stale_key_of_another_process_replays(store: FakeLedgerStore) ->
     assert again == first
     assert list(store.transfers) == [first.id]
     assert balances(store) == {"alice": Decimal("70.00"), "bob": Decimal("30.00")}
+
+
+async def test_a_transfer_beyond_the_accounts_queue_is_refused_at_once(
+    store: FakeLedgerStore,
+) -> None:
+    settings = Settings(default_currency="USD", transfer_max_waiting_per_account=3)
+    ledger = Ledger(store, settings, clock=TickingClock())
+    await ledger.create_account_with_balance("alice", "100.00")
+    await ledger.create_account_with_balance("bob", "0")
+    gate = asyncio.Event()
+    commit = store.commit_transfer
+
+    async def slow_commit(plan: TransferPlan) -> None:
+        await gate.wait()
+        await commit(plan)
+
+    store.commit_transfer = slow_commit  # type: ignore[method-assign]
+    queued = [asyncio.create_task(ledger.transfer_credits("alice", "bob", "1")) for _ in range(4)]
+    await asyncio.sleep(0.01)
+    with pytest.raises(AccountBusy) as busy:
+        await asyncio.wait_for(ledger.transfer_credits("alice", "bob", "1"), timeout=1)
+    assert (busy.value.code, busy.value.field) == (ErrorCode.ACCOUNT_BUSY, "from_id")
+    gate.set()
+    assert len(await asyncio.gather(*queued)) == 4
+    assert (await ledger.get_account("bob")).balance == Decimal("4.00")  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from services.ledger.locks import KeyedLocks
+from services.ledger.locks import KeyedLocks, QueueFull
 
 
 async def test_same_key_is_serialized() -> None:
@@ -94,3 +94,30 @@ async def test_an_error_inside_releases_the_lock() -> None:
 async def _briefly(locks: KeyedLocks, key: str) -> None:
     async with locks.hold([key]):
         await asyncio.sleep(0.001)
+
+
+async def test_a_full_queue_refuses_at_once_and_forgets_nothing() -> None:
+    locks = KeyedLocks(max_waiting=2)
+    release = asyncio.Event()
+    entered: list[int] = []
+
+    async def hold(n: int, keys: tuple[str, ...]) -> None:
+        async with locks.hold(keys):
+            entered.append(n)
+            await release.wait()
+
+    # One holder and two waiters on "hot"; the fourth is refused without waiting, and the
+    # lock it took first ("a" sorts before "hot") is released again.
+    tasks = [asyncio.create_task(hold(n, ("hot",))) for n in range(3)]
+    await asyncio.sleep(0)
+    with pytest.raises(QueueFull) as refused:
+        await asyncio.wait_for(hold(3, ("a", "hot")), timeout=1)
+    assert refused.value.key == "hot"
+    async with locks.hold(["a"]):
+        pass
+    release.set()
+    await asyncio.gather(*tasks)
+    assert sorted(entered) == [0, 1, 2]
+    async with locks.hold(["hot"]):  # drained: accepted again, and nothing is left behind
+        pass
+    assert locks._locks == {}

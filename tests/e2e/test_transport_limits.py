@@ -1,0 +1,298 @@
+"""Transport limits over a real socket: body size, websocket message size, operations per
+socket, `connection_init` timeout and repetition, sockets per principal and per process, and
+replays too far behind. Floods leave the server healthy: /healthz latency and the process's
+memory growth are measured and printed (`pytest -s`); bounds asserted are generous."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from bench.data import dynamodb, put_history
+from entrypoints.app import create_app
+from tests.e2e.conftest import Api, e2e_settings, serving
+from tests.e2e.live import BALANCE_CHANGED, LEGACY_WS, PROTOCOLS, TIMEOUT, TRANSPORT_WS
+
+LIMITS: dict[str, Any] = {
+    "http_max_body_bytes": 64 * 1024,
+    "ws_max_message_bytes": 64 * 1024,
+    "ws_max_operations_per_connection": 5,
+    "ws_connection_init_timeout_seconds": 0.5,
+    "ws_max_connections_per_principal": 3,
+    "ws_max_connections": 6,
+    "max_replay_versions": 5,
+}
+HISTORY = "ten-entries"
+MIB = 1024 * 1024
+
+
+def report(line: str) -> None:
+    print(line)  # noqa: T201
+
+
+@pytest.fixture(scope="module")
+def api(dynamodb_endpoint: str) -> Iterator[Api]:
+    settings = e2e_settings(dynamodb_endpoint, **LIMITS)
+    app = create_app(settings)
+    with serving(app, ws_max_size=settings.ws_max_message_bytes) as url:
+
+        async def load() -> None:
+            async with dynamodb(dynamodb_endpoint) as client:
+                await put_history(client, settings.table_name, HISTORY, 10)
+
+        asyncio.run(load())
+        yield Api(url, settings)
+
+
+def ws_url(api: Api) -> str:
+    return api.graphql.replace("http://", "ws://", 1)
+
+
+def rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class HealthProbe:
+    """Polls /healthz from its own thread while a flood runs; keeps every latency."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url + "/healthz"
+        self.latencies: list[float] = []
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=5) as client:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    ok = client.get(self.url).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                self.latencies.append(time.perf_counter() - started)
+                self.failures += not ok
+                time.sleep(0.02)
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def summary(self) -> str:
+        ordered = sorted(self.latencies) or [0.0]
+        p99 = ordered[int(len(ordered) * 0.99) - 1] if ordered else 0.0
+        return (
+            f"/healthz {len(ordered)} probes, median {ordered[len(ordered) // 2] * 1000:.1f} ms,"
+            f" p99 {p99 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms, failed {self.failures}"
+        )
+
+
+async def opened(api: Api, protocol: str) -> Any:
+    return await connect(
+        ws_url(api),
+        subprotocols=[Subprotocol(protocol)],
+        open_timeout=TIMEOUT,
+        proxy=None,
+        max_size=None,
+    )
+
+
+async def init(ws: Any) -> None:
+    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))["type"] == "connection_ack"
+
+
+async def close_code(ws: Any) -> int | None:
+    """Read until the server closes; its close code."""
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+
+
+def test_a_body_over_the_limit_gets_413(api: Api) -> None:
+    limit = api.settings.http_max_body_bytes
+    padding = "x" * limit
+    declared = httpx.post(api.graphql, json={"query": "{ __typename }", "pad": padding})
+    assert declared.status_code == 413
+    assert "larger than" in declared.json()["errors"][0]["message"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams in
+        yield b'{"query": "{ __typename }", "pad": "'
+        for _ in range(8):
+            yield b"x" * (limit // 4)
+        yield b'"}'
+
+    streamed = httpx.post(
+        api.graphql, content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert httpx.post(api.graphql, json={"query": "{ __typename }"}).status_code == 200
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_20_mib_message_closes_the_socket_and_nothing_else(api: Api, protocol: str) -> None:
+    async def scenario() -> int | None:
+        ws = await opened(api, protocol)
+        await init(ws)
+        before = rss_bytes()
+        await ws.send(json.dumps({"type": "ping", "payload": {"x": "y" * (20 * MIB)}}))
+        code = await close_code(ws)
+        growth = (rss_bytes() - before) / MIB
+        report(f"\n{protocol}: 20 MiB message: close {code}, RSS {growth:+.1f} MiB")
+        return code
+
+    assert asyncio.run(scenario()) == 1009  # message too big
+    assert httpx.get(api.url + "/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_ten_thousand_subscribes_leave_the_server_healthy(api: Api, protocol: str) -> None:
+    count = 10_000
+    kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+
+    async def scenario() -> dict[str, int]:
+        ws = await opened(api, protocol)
+        await init(ws)
+        payload = {"query": BALANCE_CHANGED, "variables": {"id": HISTORY}}
+        for n in range(count):
+            await ws.send(json.dumps({"id": str(n), "type": kind, "payload": payload}))
+        seen: dict[str, int] = {}
+        refused = 0
+        while refused < count - LIMITS["ws_max_operations_per_connection"]:
+            message = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            seen[message["type"]] = seen.get(message["type"], 0) + 1
+            refused += "Subscription limit reached" in json.dumps(message)
+        await ws.close()
+        return seen
+
+    before = rss_bytes()
+    started = time.perf_counter()
+    with HealthProbe(api.url) as probe:
+        seen = asyncio.run(scenario())
+    elapsed = time.perf_counter() - started
+    growth = rss_bytes() - before
+    report(
+        f"\n{protocol}: {count} subscribes in {elapsed:.2f} s, messages back {seen}; "
+        f"{probe.summary()}; RSS +{growth / MIB:.1f} MiB"
+    )
+    assert probe.failures == 0
+    assert max(probe.latencies) < 2.0
+    assert growth < 200 * MIB
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_repeated_connection_init_closes_the_socket(api: Api, protocol: str) -> None:
+    async def scenario() -> int | None:
+        ws = await opened(api, protocol)
+        await init(ws)
+        sent = 0
+        with contextlib.suppress(ConnectionClosed):  # closed at the first repeat
+            for _ in range(1000):
+                await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+                sent += 1
+        return await close_code(ws)
+
+    with HealthProbe(api.url) as probe:
+        assert asyncio.run(scenario()) == 4429
+        time.sleep(0.1)
+    report(f"\n{protocol}: 1,000 connection_init: {probe.summary()}")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_socket_without_connection_init_is_closed(api: Api, protocol: str) -> None:
+    async def scenario() -> int | None:
+        ws = await opened(api, protocol)
+        return await close_code(ws)
+
+    started = time.perf_counter()
+    assert asyncio.run(scenario()) == 4408
+    assert time.perf_counter() - started < LIMITS["ws_connection_init_timeout_seconds"] + 3
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_operations_per_socket_are_bounded(api: Api, protocol: str) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        ws = await opened(api, protocol)
+        await init(ws)
+        kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+        payload = {"query": BALANCE_CHANGED, "variables": {"id": HISTORY}}
+        limit = LIMITS["ws_max_operations_per_connection"]
+        for n in range(limit + 1):
+            await ws.send(json.dumps({"id": str(n), "type": kind, "payload": payload}))
+        found = []
+        while not found or found[-1].get("id") != str(limit):
+            found.append(json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)))
+        await ws.close()
+        return found
+
+    last = asyncio.run(scenario())[-1]
+    assert last["type"] == "error"
+    assert "Subscription limit reached" in json.dumps(last)
+
+
+def test_sockets_per_principal_and_per_process_are_bounded(api: Api) -> None:
+    per_principal = LIMITS["ws_max_connections_per_principal"]
+
+    async def scenario() -> tuple[int | None, int]:
+        held = []
+        for _ in range(per_principal):
+            ws = await opened(api, TRANSPORT_WS)
+            await init(ws)
+            held.append(ws)
+        extra = await opened(api, LEGACY_WS)
+        await extra.send(json.dumps({"type": "connection_init", "payload": {}}))
+        principal_code = await close_code(extra)
+        # Uninitialised sockets count towards the process's maximum only.
+        while True:
+            try:
+                held.append(await opened(api, TRANSPORT_WS))
+            except Exception as refused:
+                status = getattr(getattr(refused, "response", None), "status_code", 0)
+                break
+        for ws in held:
+            await ws.close()
+        return principal_code, status
+
+    principal_code, status = asyncio.run(scenario())
+    assert principal_code == 4429
+    assert status == 503
+
+
+def test_a_replay_too_far_behind_is_refused(api: Api) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        ws = await opened(api, TRANSPORT_WS)
+        await init(ws)
+        for n, after in enumerate((0, 10 - LIMITS["max_replay_versions"])):
+            payload = {"query": BALANCE_CHANGED, "variables": {"id": HISTORY, "after": after}}
+            await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": payload}))
+        found = [json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)) for _ in range(2)]
+        await ws.close()
+        return sorted(found, key=lambda m: m["id"])
+
+    far, near = asyncio.run(scenario())
+    error = far["payload"][0] if far["type"] == "error" else far["payload"]["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert "page through `transactions`" in error["message"]
+    assert near["type"] == "next", near
+    assert near["payload"]["data"]["balanceChanged"]["version"] == 6
