@@ -29,6 +29,14 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from entrypoints.graphql_ws import KeepAliveTransportWSHandler, LegacyWSHandler
+from entrypoints.http_media import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    any_request_error,
+    is_ide_page,
+    is_request_error,
+    negotiate,
+)
 from entrypoints.json_input import decode_request_json
 from entrypoints.limits import client_address, rate_key, refused, too_many_requests
 from entrypoints.transport import OpenSockets, TransportLimits, refusal
@@ -49,8 +57,6 @@ if TYPE_CHECKING:
 
     from services.bootstrap import ApiServices
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-JSON = "application/json"
 STATIC_PATH = "/static"
 
 #: Only this origin's scripts, styles and fetches; no inline script, no framing.
@@ -59,48 +65,6 @@ GRAPHIQL_CSP = (
     "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-
-
-def negotiate(accept: str | None) -> str:
-    """`application/graphql-response+json` when the client names it at least as highly as
-    `application/json`; `application/json` otherwise (no header, `*/*`, legacy clients)."""
-    if not accept:
-        return JSON
-    quality: dict[str, float] = {}
-    for part in accept.split(","):
-        media_type, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media_type = media_type.strip().lower()
-        quality[media_type] = max(q, quality.get(media_type, 0.0))
-    wanted = quality.get(GRAPHQL_RESPONSE_JSON, 0.0)
-    legacy = quality.get(JSON, quality.get("application/*", quality.get("*/*", 0.0)))
-    return GRAPHQL_RESPONSE_JSON if wanted > 0 and wanted >= legacy else JSON
-
-
-def is_ide_page(request: Request) -> bool:
-    """A browser asking for GraphiQL (what Strawberry renders the IDE for)."""
-    accept = request.headers.get("accept", "")
-    return (
-        request.method == "GET"
-        and "query" not in request.query_params
-        and ("text/html" in accept or "*/*" in accept)
-    )
-
-
-def is_request_error(result: ExecutionResult) -> bool:
-    """True when the operation failed before execution: every error lacks a field path."""
-    return (
-        result.data is None
-        and bool(result.errors)
-        and all(error.path is None for error in result.errors or ())
-    )
 
 
 class LedgerGraphQL(GraphQL[Context, None]):
@@ -297,7 +261,7 @@ class LedgerGraphQL(GraphQL[Context, None]):
     ) -> Response:
         media_type = sub_response.media_type or JSON
         status_code = 200
-        if media_type == GRAPHQL_RESPONSE_JSON and _any_request_error(response_data):
+        if media_type == GRAPHQL_RESPONSE_JSON and any_request_error(response_data):
             status_code = 400
         response = Response(
             self.encode_json(response_data),
@@ -329,8 +293,3 @@ class LedgerGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
-def _any_request_error(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
-    responses = data if isinstance(data, list) else [data]
-    return any("data" not in response for response in responses)

@@ -18,39 +18,22 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import aioboto3
-
-from services.bootstrap.adapters import open_hub, open_senders
 from services.bootstrap.ledger import open_ledger
-from services.bootstrap.limits import build_rate_limiter
-from services.dynamo.api_keys import DynamoApiKeyStore
-from services.dynamo.batch import BatchReader
-from services.dynamo.checkpoints import DynamoCheckpointStore
-from services.dynamo.client import (
-    aws_credentials_available,
-    make_session,
-    open_client,
-    open_dynamodb,
-)
-from services.dynamo.notify_caps import DynamoHourlyCounter
+from services.bootstrap.wiring import Wiring, balance_feed
 from services.hub import BalanceFeed, EventHub
-from services.identity.wiring import Identity, build_identity, check_serving
+from services.identity.wiring import Identity
 from services.ledger import Ledger
 from services.notifications import Notifier
-from services.notifications.caps import RecipientCaps
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
-from services.observability import wiring as observed
 from services.ratelimit import NoRateLimits, RateLimiter
-from services.retry import Backoff
 from services.settings import Settings
-from services.streams import Handler, StreamPoller, StreamProcessor
+from services.streams import StreamPoller, StreamProcessor
 
 if TYPE_CHECKING:
-    from types_aiobotocore_dynamodb import DynamoDBClient
+    pass
 
 
 @dataclass(frozen=True)
@@ -113,113 +96,6 @@ class Services(ApiServices):
     stream_worker: StreamPoller
 
 
-class _Wiring:
-    """The process's one session and DynamoDB client, and the ledger on them."""
-
-    def __init__(
-        self, stack: AsyncExitStack, session: aioboto3.Session, dynamodb: DynamoDBClient
-    ) -> None:
-        self.stack = stack
-        self.session = session
-        self.dynamodb = dynamodb
-
-    @classmethod
-    async def open(cls, stack: AsyncExitStack, settings: Settings) -> _Wiring:
-        if settings.use_embedded():
-            raise ValueError(
-                "no DynamoDB is configured: the embedded endpoint is started by `ledger serve "
-                "--embedded`, never by the services"
-            )
-        if not settings.endpoint_for("dynamodb") and not await asyncio.to_thread(
-            aws_credentials_available, settings
-        ):
-            raise ValueError(
-                "no DynamoDB is configured: no endpoint (AWS_ENDPOINT_URL_DYNAMODB) and no AWS "
-                "credentials anywhere in the standard chain; for development run `ledger serve "
-                "--embedded` (data in memory only)"
-            )
-        session = make_session(settings)
-        return cls(stack, session, observed.client(await open_dynamodb(stack, session, settings)))
-
-    async def identity(self, settings: Settings, *, embedded: bool) -> Identity:
-        """The API's authenticator; refuses (IdentityConfigurationError) a real deployment that
-        would accept no credential or skip authentication silently."""
-        check_serving(settings, embedded=embedded)
-        store = DynamoApiKeyStore(self.dynamodb, settings.table_name)
-        identity = build_identity(settings, embedded=embedded, api_keys=store)
-        self.stack.push_async_callback(identity.aclose)
-        return identity
-
-    def limiter(self, settings: Settings) -> RateLimiter:
-        limiter = build_rate_limiter(settings)
-        self.stack.push_async_callback(limiter.close)
-        return limiter
-
-    async def hub(self, settings: Settings, ledger: Ledger) -> EventHub:
-        return await self.stack.enter_async_context(open_hub(settings, ledger))
-
-    async def stream_handlers(
-        self,
-        settings: Settings,
-        ledger: Ledger,
-        hub: EventHub,
-        senders: Mapping[Channel, Sender] | None,
-        *,
-        embedded: bool,
-    ) -> tuple[Notifier, StreamProcessor]:
-        if senders is None:
-            senders = await open_senders(self.stack, self.session, settings, embedded=embedded)
-        backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
-        table = settings.table_name
-        notifier = Notifier(
-            ledger,
-            observed.outbox()(self.dynamodb, table, BatchReader(self.dynamodb, table, backoff)),
-            senders,
-            max_attempts=settings.notification_max_attempts,
-            backoff=Backoff(settings.notification_retry_base_seconds, 30.0),
-            max_in_flight=settings.notification_max_in_flight,
-            stale_after=timedelta(seconds=settings.notification_stale_seconds),
-            max_age=timedelta(seconds=settings.notification_max_age_seconds),
-            sweep_every=timedelta(seconds=settings.notification_sweep_seconds),
-            caps=RecipientCaps(
-                DynamoHourlyCounter(self.dynamodb, table),
-                {
-                    Channel.EMAIL: settings.notify_max_emails_per_recipient_hour,
-                    Channel.SMS: settings.notify_max_sms_per_recipient_hour,
-                },
-            ),
-        )
-        self.stack.push_async_callback(notifier.drain)
-        processor = observed.processor()(
-            [
-                Handler("hub", observed.handler("hub", hub.publish), required=False),
-                Handler(
-                    "notifications",
-                    observed.handler("notifications", notifier.handle),
-                    concurrency=16,
-                ),
-            ],
-            backoff=backoff,
-        )
-        return notifier, processor
-
-    async def poller(self, settings: Settings, processor: StreamProcessor) -> StreamPoller:
-        return observed.poller()(
-            streams=await open_client(self.stack, self.session, "dynamodbstreams", settings),
-            dynamodb=self.dynamodb,
-            table_name=settings.table_name,
-            checkpoints=DynamoCheckpointStore(self.dynamodb, settings.table_name),
-            processor=processor,
-            poll_interval_seconds=settings.stream_poll_interval_seconds,
-            batch_size=settings.stream_batch_size,
-            max_record_attempts=settings.stream_max_record_attempts,
-        )
-
-
-def _feed(settings: Settings, hub: EventHub, ledger: Ledger) -> BalanceFeed:
-    return BalanceFeed(observed.feed_hub(hub), ledger, max_replay=settings.max_replay_versions)
-
-
 @asynccontextmanager
 async def bootstrap_api(
     settings: Settings, *, embedded: bool = False
@@ -227,20 +103,26 @@ async def bootstrap_api(
     """An API replica's services. `embedded`: the settings point at the embedded endpoint the
     caller started. Raises ValueError when no DynamoDB is configured."""
     async with AsyncExitStack() as stack:
-        wiring = await _Wiring.open(stack, settings)
+        wiring = await Wiring.open(stack, settings)
         limiter = wiring.limiter(settings)
         ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         hub = await wiring.hub(settings, ledger)
         identity = await wiring.identity(settings, embedded=embedded)
         yield ApiServices(
-            settings, ledger, embedded, hub, _feed(settings, hub, ledger), identity, limiter=limiter
+            settings,
+            ledger,
+            embedded,
+            hub,
+            balance_feed(settings, hub, ledger),
+            identity,
+            limiter=limiter,
         )
 
 
 async def _stream_services(
     stack: AsyncExitStack, settings: Settings
-) -> tuple[_Wiring, StreamServices]:
-    wiring = await _Wiring.open(stack, settings)
+) -> tuple[Wiring, StreamServices]:
+    wiring = await Wiring.open(stack, settings)
     ledger = await open_ledger(wiring.dynamodb, settings)
     hub = await wiring.hub(settings, ledger)
     notifier, processor = await wiring.stream_handlers(settings, ledger, hub, None, embedded=False)
@@ -281,7 +163,7 @@ async def bootstrap(
     then needs the sender verified). Raises ValueError when no DynamoDB is configured: the
     embedded endpoint is started by the entrypoint (`ledger serve`), never from here."""
     async with AsyncExitStack() as stack:
-        wiring = await _Wiring.open(stack, settings)
+        wiring = await Wiring.open(stack, settings)
         limiter = wiring.limiter(settings)
         ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         if hub is None:
@@ -296,7 +178,7 @@ async def bootstrap(
             ledger=ledger,
             embedded=embedded,
             hub=hub,
-            balances=_feed(settings, hub, ledger),
+            balances=balance_feed(settings, hub, ledger),
             identity=identity,
             limiter=limiter,
             notifier=notifier,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints.export_schema import schema_sdl
-from entrypoints.graphql_http import GRAPHQL_RESPONSE_JSON, negotiate
+from entrypoints.http_media import GRAPHQL_RESPONSE_JSON, negotiate
 from graph.types import EntryDirection
 from services import Direction
 from services import ErrorCode as DomainErrorCode
