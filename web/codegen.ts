@@ -17,7 +17,8 @@ const config: CodegenConfig = {
       config: {
         enumsAsTypes: true,
         useTypeImports: true,
-        scalars: { Decimal: "string", DateTime: "string", ID: "string" },
+        // JSON: metadata, an object of string values.
+        scalars: { Decimal: "string", DateTime: "string", ID: "string", JSON: "Record<string, string>" },
         strictScalars: true,
       },
     },
