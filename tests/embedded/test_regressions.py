@@ -90,7 +90,7 @@ def seed_accounts(url: str, table: str) -> None:
         )
 
 
-def fastest_transfer_seconds(url: str, table: str, first: int, count: int = 15) -> float:
+def fastest_transfer_seconds(url: str, table: str, first: int, count: int = 40) -> float:
     """The fastest of `count` transfers: what the endpoint costs when nothing else on the
     machine gets in the way (a median moves with the machine's load; the minimum does not,
     while a cost that grows with the table still shows in every single call)."""
@@ -103,7 +103,7 @@ def fastest_transfer_seconds(url: str, table: str, first: int, count: int = 15) 
     return min(timings)
 
 
-def transaction_cost_ratio(url: str, filler: int, count: int = 15) -> float:
+def transaction_cost_ratio(url: str, filler: int, count: int = 40) -> float:
     table = create_table(url)
     seed_accounts(url, table)
     fastest_transfer_seconds(url, table, 0, 3)  # warm up connections and code paths
@@ -369,7 +369,7 @@ def query_cost_ratio(url: str, filler: int) -> float:
 
     def page() -> float:
         timings = []
-        for _ in range(15):
+        for _ in range(40):
             started = time.perf_counter()
             dynamodb.query(
                 TableName=table,
