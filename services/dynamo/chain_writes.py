@@ -38,4 +38,11 @@ def chain_broken(before: Account, current: Mapping[str, Any] | None) -> bool:
     if current is None or before.head_hash is None:
         return False
     account = codec.account_from_item(current)
-    return account.version == before.version and account.head_hash != before.head_hash
+    # Same account (not one deleted and opened again under the same id, which a stale cache
+    # may still hold: that is an ordinary conflict, re-read and retried) at the same version,
+    # yet another head: the head was changed outside the ledger.
+    return (
+        account.created_at == before.created_at
+        and account.version == before.version
+        and account.head_hash != before.head_hash
+    )

@@ -142,7 +142,13 @@ def test_only_operators_set_overdraft_limits(world: World) -> None:
 def paid_to_bob(world: World, amount: str = "20") -> str:
     ids = world.ids
     paid = world.alice.data(
-        TRANSFER, input={"fromAccountId": ids["alice"], "toAccountId": ids["bob"], "amount": amount}
+        TRANSFER,
+        input={
+            "fromAccountId": ids["alice"],
+            "toAccountId": ids["bob"],
+            "amount": amount,
+            "idempotencyKey": uuid.uuid4().hex,
+        },
     )["transfer"]
     assert paid["userErrors"] == []
     return str(paid["transfer"]["id"])

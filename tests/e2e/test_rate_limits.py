@@ -79,17 +79,24 @@ def test_one_principals_flood_is_throttled_while_anothers_transfers_succeed(
     open_account(api, operator, f"sink-{run}", f"sink-sub-{run}")
 
     def pay(name: str) -> dict[str, Any]:
-        return {"fromAccountId": f"{name}-{run}", "toAccountId": f"sink-{run}", "amount": "0.01"}
+        return {
+            "fromAccountId": f"{name}-{run}",
+            "toAccountId": f"sink-{run}",
+            "amount": "0.01",
+            "idempotencyKey": uuid.uuid4().hex,  # each request its own transfer
+        }
 
     async def flood(count: int) -> tuple[list[dict[str, Any]], float]:
         limits = httpx.Limits(max_connections=50)
         async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-            body = {"query": TRANSFER, "variables": {"input": pay("flooder")}}
+            bodies = [
+                {"query": TRANSFER, "variables": {"input": pay("flooder")}} for _ in range(count)
+            ]
             started = time.perf_counter()
             responses = await asyncio.gather(
                 *(
                     client.post(api.graphql, json=body, headers=headers(tokens["flooder"]))
-                    for _ in range(count)
+                    for body in bodies
                 )
             )
             elapsed = time.perf_counter() - started
