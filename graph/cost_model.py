@@ -64,6 +64,14 @@ _INTROSPECTION_FIELDS = {
 }
 
 
+#: Fields whose resolver reads far more than one item, by (parent type, field): a proof or a
+#: verification walks up to 10,000 entries, so a list of them must not cost one each.
+FIELD_WEIGHTS: dict[tuple[str, str], int] = {
+    ("Account", "verifyHistory"): 400,
+    ("Query", "verifyAccount"): 400,
+}
+
+
 class CostExceeded(Exception):
     """Evaluation stopped: `cost` (a lower bound of the total) is over the limit."""
 
@@ -124,10 +132,11 @@ class _Costing:
         definition = _field_definition(parent, node.name.value)
         child = get_named_type(definition.type) if definition is not None else None
         inner = self.selection_set(node.selection_set, child)
+        own = FIELD_WEIGHTS.get((parent.name if parent else "", node.name.value), 1)
         if inner == 0:
-            return 1
+            return own
         multiplier = 1 if definition is None else self.multiplier(node, definition)
-        cost = 1 + multiplier * inner
+        cost = own + multiplier * inner
         if cost > self.limit:
             raise CostExceeded(cost)
         return cost

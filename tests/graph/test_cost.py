@@ -325,3 +325,13 @@ def test_documents_shown_to_users_stay_well_within_the_default(schema: LedgerSch
         total = query_cost(schema._schema, parse(document), limit=10**12, max_page_size=PAGE)
         report(f"\n{name}: cost {total}")
         assert total <= default // 10, name
+
+
+def test_verification_fields_cost_what_they_read(schema: LedgerSchema) -> None:
+    one = '{ account(id: "a") { verifyHistory(fromDigest: {version: 1, hash: "00"}) { extends } } }'
+    assert cost(schema, one) >= 400
+    many = (
+        "query($ids: [ID!]!) { accounts(ids: $ids) { "
+        'verifyHistory(fromDigest: {version: 1, hash: "00"}) { extends } } }'
+    )
+    assert cost(schema, many, ids=["a"] * 100) > 5000  # refused at the default limit
