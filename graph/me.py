@@ -30,15 +30,8 @@ class AccountConnection:
             AccountEdge(cursor=cursor, node=Account.from_domain(account))
             for account, cursor in zip(page.accounts, page.cursors, strict=True)
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.next_cursor is not None,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        more = page.next_cursor is not None
+        return cls(edges=edges, page_info=PageInfo.forward(page.cursors, more=more, after=after))
 
 
 async def my_accounts(

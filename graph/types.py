@@ -221,6 +221,17 @@ class PageInfo:
     start_cursor: str | None
     end_cursor: str | None
 
+    @classmethod
+    def forward(cls, cursors: list[str], *, more: bool, after: str | None) -> PageInfo:
+        """A page of a forward-only keyset connection: an `after` cursor means earlier items
+        exist before it."""
+        return cls(
+            has_next_page=more,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
 
 @strawberry.type
 class LedgerEntryEdge:
@@ -239,16 +250,8 @@ class LedgerEntryConnection:
             LedgerEntryEdge(cursor=cursor, node=LedgerEntry.from_domain(entry))
             for entry, cursor in zip(page.entries, page.cursors, strict=True)
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.next_cursor is not None,
-                # Paging runs forward only; a cursor means newer entries exist before it.
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        more = page.next_cursor is not None
+        return cls(edges=edges, page_info=PageInfo.forward(page.cursors, more=more, after=after))
 
 
 async def load_account(info: Info, account_id: str) -> Account | None:
