@@ -4,6 +4,7 @@ the web app at /app/."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -99,11 +100,17 @@ def _redis_probe(url: str, stack: AsyncExitStack) -> Probe:
 
 
 def create_app(
-    settings: Settings | None = None, *, services: ApiServices | None = None, demo: bool = False
+    settings: Settings | None = None,
+    *,
+    services: ApiServices | None = None,
+    demo: bool = False,
+    freeze_startup_heap: bool = False,
 ) -> Starlette:
     """The app. Its lifespan wires the services unless `services` is given (tests): with the
     stream worker in this process when `settings.runs_stream_worker_in_serve()`, else for an
-    API replica only. `demo` loads the demo accounts and transfers at startup."""
+    API replica only. `demo` loads the demo accounts and transfers at startup.
+    `freeze_startup_heap` (a process that serves one app, `ledger serve`) moves what startup
+    allocated out of the garbage collector's sight."""
     if settings is None:
         settings = services.settings if services is not None else Settings()
     observed = ObservabilitySettings()
@@ -133,6 +140,11 @@ def create_app(
                 worker = await stack.enter_async_context(stream_worker_running(wired))
             app.state.readiness = _readiness(wired, worker, stack)
             stack.enter_context(observability.metrics_port(observed))
+            if freeze_startup_heap:
+                # The wired services (botocore's service models, the schema) are hundreds of
+                # thousands of long-lived objects; a full collection walking them paused the
+                # event loop for ~100 ms under a flood. Frozen, collections skip them.
+                gc.freeze()
             yield
 
     graphql = LedgerGraphQL(

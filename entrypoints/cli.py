@@ -89,7 +89,7 @@ def serve(
         raise typer.Exit(2) from None
     typer.echo(f"GraphQL API and GraphiQL at http://{host}:{port}/graphql", err=True)
     uvicorn.run(
-        create_app(settings, demo=demo),
+        create_app(settings, demo=demo, freeze_startup_heap=True),
         host=host,
         port=port,
         log_config=None,  # keep the JSON logging configured above

@@ -3,9 +3,7 @@ DynamoDB; `--demo` fills it. The installed console script in a fresh process."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,31 +13,9 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import free_port
+from tests.support.app_process import ledger_command, unconfigured_environment
 
 STARTUP_SECONDS = 60
-
-
-def ledger_command() -> list[str]:
-    script = Path(sys.executable).with_name("ledger")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from entrypoints.cli import app; app(prog_name='ledger')"]
-
-
-def unconfigured_environment(home: Path) -> dict[str, str]:
-    """No AWS or ledger settings anywhere: what a first-time user has."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "LEDGER_", "BOTO_"))
-    }
-    env.update(
-        HOME=str(home),
-        AWS_CONFIG_FILE=str(home / "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
 
 
 @contextmanager

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +21,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from bench.data import dynamodb, put_history
-from entrypoints.app import create_app
-from tests.e2e.conftest import Api, e2e_settings, serving
+from tests.e2e.conftest import e2e_settings
 from tests.e2e.live import BALANCE_CHANGED, LEGACY_WS, PROTOCOLS, TIMEOUT, TRANSPORT_WS
+from tests.support.app_process import ProcessApi, serving_process
 
 LIMITS: dict[str, Any] = {
     "http_max_body_bytes": 64 * 1024,
@@ -35,6 +35,7 @@ LIMITS: dict[str, Any] = {
     "max_replay_versions": 5,
 }
 HISTORY = "ten-entries"
+HEALTHZ_BUDGET_SECONDS = 0.1
 MIB = 1024 * 1024
 
 
@@ -43,28 +44,20 @@ def report(line: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def api(dynamodb_endpoint: str) -> Iterator[Api]:
+def api(dynamodb_endpoint: str) -> Iterator[ProcessApi]:
     settings = e2e_settings(dynamodb_endpoint, **LIMITS)
-    app = create_app(settings)
-    with serving(app, ws_max_size=settings.ws_max_message_bytes) as url:
+    with serving_process(settings) as server:
 
         async def load() -> None:
             async with dynamodb(dynamodb_endpoint) as client:
                 await put_history(client, settings.table_name, HISTORY, 10)
 
         asyncio.run(load())
-        yield Api(url, settings)
+        yield ProcessApi(server.url, settings, server)
 
 
-def ws_url(api: Api) -> str:
+def ws_url(api: ProcessApi) -> str:
     return api.graphql.replace("http://", "ws://", 1)
-
-
-def rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 class HealthProbe:
@@ -97,16 +90,27 @@ class HealthProbe:
         self._stop.set()
         self._thread.join(timeout=10)
 
+    def assert_healthy(self) -> None:
+        """Every probe answered 200, in under 100 ms (the server is a process of its own, so
+        this is its latency, not this interpreter's). One probe of the run may be late by the
+        OS scheduler of a shared two-core machine, never by more than 500 ms: an event loop
+        the flood holds shows as a run of late probes, which this still refuses."""
+        assert self.latencies, "no probe ran"
+        assert self.failures == 0, self.summary()
+        late = [latency for latency in self.latencies if latency >= HEALTHZ_BUDGET_SECONDS]
+        assert len(late) <= 1, self.summary()
+        assert max(self.latencies) < 5 * HEALTHZ_BUDGET_SECONDS, self.summary()
+
     def summary(self) -> str:
         ordered = sorted(self.latencies) or [0.0]
-        p99 = ordered[int(len(ordered) * 0.99) - 1] if ordered else 0.0
+        p99 = ordered[math.ceil(len(ordered) * 0.99) - 1]
         return (
             f"/healthz {len(ordered)} probes, median {ordered[len(ordered) // 2] * 1000:.1f} ms,"
             f" p99 {p99 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms, failed {self.failures}"
         )
 
 
-async def opened(api: Api, protocol: str) -> Any:
+async def opened(api: ProcessApi, protocol: str) -> Any:
     return await connect(
         ws_url(api),
         subprotocols=[Subprotocol(protocol)],
@@ -130,7 +134,7 @@ async def close_code(ws: Any) -> int | None:
         return closed.rcvd.code if closed.rcvd else None
 
 
-def test_a_body_over_the_limit_gets_413(api: Api) -> None:
+def test_a_body_over_the_limit_gets_413(api: ProcessApi) -> None:
     limit = api.settings.http_max_body_bytes
     padding = "x" * limit
     declared = httpx.post(api.graphql, json={"query": "{ __typename }", "pad": padding})
@@ -151,23 +155,32 @@ def test_a_body_over_the_limit_gets_413(api: Api) -> None:
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_20_mib_message_closes_the_socket_and_nothing_else(api: Api, protocol: str) -> None:
+def test_a_20_mib_message_closes_the_socket_and_nothing_else(
+    api: ProcessApi, protocol: str
+) -> None:
     async def scenario() -> int | None:
         ws = await opened(api, protocol)
         await init(ws)
-        before = rss_bytes()
-        await ws.send(json.dumps({"type": "ping", "payload": {"x": "y" * (20 * MIB)}}))
-        code = await close_code(ws)
-        growth = (rss_bytes() - before) / MIB
-        report(f"\n{protocol}: 20 MiB message: close {code}, RSS {growth:+.1f} MiB")
-        return code
+        with contextlib.suppress(ConnectionClosed):  # the server may close mid-message
+            await ws.send(json.dumps({"type": "ping", "payload": {"x": "y" * (20 * MIB)}}))
+        return await close_code(ws)
 
-    assert asyncio.run(scenario()) == 1009  # message too big
-    assert httpx.get(api.url + "/healthz").status_code == 200
+    before = api.server.rss_bytes()
+    with HealthProbe(api.url) as probe:
+        code = asyncio.run(scenario())
+        time.sleep(0.1)
+    growth = api.server.rss_bytes() - before
+    report(
+        f"\n{protocol}: 20 MiB message: close {code}; {probe.summary()};"
+        f" RSS +{growth / MIB:.1f} MiB"
+    )
+    assert code == 1009  # message too big
+    probe.assert_healthy()
+    assert growth < 50 * MIB
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_ten_thousand_subscribes_leave_the_server_healthy(api: Api, protocol: str) -> None:
+def test_ten_thousand_subscribes_leave_the_server_healthy(api: ProcessApi, protocol: str) -> None:
     count = 10_000
     kind = "subscribe" if protocol == TRANSPORT_WS else "start"
 
@@ -186,23 +199,22 @@ def test_ten_thousand_subscribes_leave_the_server_healthy(api: Api, protocol: st
         await ws.close()
         return seen
 
-    before = rss_bytes()
+    before = api.server.rss_bytes()
     started = time.perf_counter()
     with HealthProbe(api.url) as probe:
         seen = asyncio.run(scenario())
     elapsed = time.perf_counter() - started
-    growth = rss_bytes() - before
+    growth = api.server.rss_bytes() - before
     report(
         f"\n{protocol}: {count} subscribes in {elapsed:.2f} s, messages back {seen}; "
         f"{probe.summary()}; RSS +{growth / MIB:.1f} MiB"
     )
-    assert probe.failures == 0
-    assert max(probe.latencies) < 2.0
-    assert growth < 200 * MIB
+    probe.assert_healthy()
+    assert growth < 50 * MIB
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_repeated_connection_init_closes_the_socket(api: Api, protocol: str) -> None:
+def test_a_repeated_connection_init_closes_the_socket(api: ProcessApi, protocol: str) -> None:
     async def scenario() -> int | None:
         ws = await opened(api, protocol)
         await init(ws)
@@ -217,10 +229,11 @@ def test_a_repeated_connection_init_closes_the_socket(api: Api, protocol: str) -
         assert asyncio.run(scenario()) == 4429
         time.sleep(0.1)
     report(f"\n{protocol}: 1,000 connection_init: {probe.summary()}")
+    probe.assert_healthy()
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_socket_without_connection_init_is_closed(api: Api, protocol: str) -> None:
+def test_a_socket_without_connection_init_is_closed(api: ProcessApi, protocol: str) -> None:
     async def scenario() -> int | None:
         ws = await opened(api, protocol)
         return await close_code(ws)
@@ -231,7 +244,7 @@ def test_a_socket_without_connection_init_is_closed(api: Api, protocol: str) -> 
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_operations_per_socket_are_bounded(api: Api, protocol: str) -> None:
+def test_operations_per_socket_are_bounded(api: ProcessApi, protocol: str) -> None:
     async def scenario() -> list[dict[str, Any]]:
         ws = await opened(api, protocol)
         await init(ws)
@@ -251,7 +264,7 @@ def test_operations_per_socket_are_bounded(api: Api, protocol: str) -> None:
     assert "Subscription limit reached" in json.dumps(last)
 
 
-def test_sockets_per_principal_and_per_process_are_bounded(api: Api) -> None:
+def test_sockets_per_principal_and_per_process_are_bounded(api: ProcessApi) -> None:
     per_principal = LIMITS["ws_max_connections_per_principal"]
 
     async def scenario() -> tuple[int | None, int]:
@@ -279,7 +292,7 @@ def test_sockets_per_principal_and_per_process_are_bounded(api: Api) -> None:
     assert status == 503
 
 
-def test_a_replay_too_far_behind_is_refused(api: Api) -> None:
+def test_a_replay_too_far_behind_is_refused(api: ProcessApi) -> None:
     async def scenario() -> list[dict[str, Any]]:
         ws = await opened(api, TRANSPORT_WS)
         await init(ws)

@@ -4,39 +4,14 @@ process, configured only by the standard environment variables."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import aioboto3
 
 from services.settings import Settings
-
-
-def ledger_command() -> list[str]:
-    """The `ledger` console script installed beside this interpreter (pyproject's
-    [project.scripts]); the same entry point through the interpreter if it is missing."""
-    script = Path(sys.executable).with_name("ledger")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from entrypoints.cli import app; app(prog_name='ledger')"]
-
-
-def clean_environment(home: Path) -> dict[str, str]:
-    """This process's environment without any AWS or ledger configuration, and a HOME with no
-    ~/.aws files, so only what a test sets explicitly can configure the command."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "LEDGER_", "BOTO_"))
-    }
-    env["HOME"] = str(home)
-    env["AWS_CONFIG_FILE"] = str(home / "no-aws-config")
-    env["AWS_SHARED_CREDENTIALS_FILE"] = str(home / "no-aws-credentials")
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    return env
+from tests.support.app_process import ledger_command, unconfigured_environment
 
 
 def run_ledger(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -62,7 +37,7 @@ async def describe_table(settings: Settings) -> dict[str, Any]:
 
 def test_create_tables_is_idempotent(settings: Settings, tmp_path: Path) -> None:
     assert settings.endpoint_url is not None
-    env = clean_environment(tmp_path)
+    env = unconfigured_environment(tmp_path)
     env.update(
         AWS_ENDPOINT_URL=settings.endpoint_url,
         AWS_ACCESS_KEY_ID="test",
@@ -95,7 +70,7 @@ def test_create_tables_is_idempotent(settings: Settings, tmp_path: Path) -> None
 
 
 def test_create_tables_without_any_dynamodb_configured_exits_2(tmp_path: Path) -> None:
-    result = run_ledger(clean_environment(tmp_path), tmp_path, "create-tables")
+    result = run_ledger(unconfigured_environment(tmp_path), tmp_path, "create-tables")
 
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "No DynamoDB is configured" in result.stderr
@@ -105,7 +80,7 @@ def test_create_tables_without_any_dynamodb_configured_exits_2(tmp_path: Path) -
 
 
 def test_ledger_help_lists_create_tables(tmp_path: Path) -> None:
-    result = run_ledger(clean_environment(tmp_path), tmp_path, "--help")
+    result = run_ledger(unconfigured_environment(tmp_path), tmp_path, "--help")
 
     assert result.returncode == 0, result.stderr
     assert "create-tables" in result.stdout

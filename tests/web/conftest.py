@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.e2e.conftest import free_port
+from tests.support.app_process import ledger_command, unconfigured_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -102,29 +102,6 @@ class Ledger:
             operator=as_ is not None,
         )
         assert data["transfer"]["userErrors"] == [], data
-
-
-def unconfigured_environment(home: Path) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "LEDGER_", "BOTO_"))
-    }
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        AWS_CONFIG_FILE=str(home / "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
-
-
-def ledger_command() -> list[str]:
-    script = Path(sys.executable).with_name("ledger")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from entrypoints.cli import app; app(prog_name='ledger')"]
 
 
 @contextmanager

@@ -1,0 +1,147 @@
+"""`ledger serve` in a process of its own, configured by environment variables as an operator
+would configure it. Floods measured from the test process then load the server, not the test's
+own interpreter (an in-thread server shares the flooding client's GIL, which is what a latency
+measured from outside would not see)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import AliasChoices
+
+from bench.procs import cpu_seconds, free_port, rss_bytes
+from services.settings import Settings
+from tests.e2e.conftest import Api
+
+STARTUP_SECONDS = 60
+
+
+def ledger_command() -> list[str]:
+    """The `ledger` console script installed beside this interpreter (pyproject's
+    [project.scripts]); the same entry point through the interpreter if it is missing."""
+    script = Path(sys.executable).with_name("ledger")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from entrypoints.cli import app; app(prog_name='ledger')"]
+
+
+def unconfigured_environment(home: Path) -> dict[str, str]:
+    """This process's environment without any AWS or ledger configuration, and a HOME with no
+    ~/.aws files: what a first-time user has; only what a test sets can configure a command."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "LEDGER_", "BOTO_"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        AWS_CONFIG_FILE=str(home / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The LEDGER_* variables that reproduce the fields set explicitly on `settings`."""
+    environment = {}
+    for name in sorted(settings.model_fields_set):
+        field = Settings.model_fields[name]
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        alias = field.validation_alias
+        variable = (
+            str(alias.choices[0]) if isinstance(alias, AliasChoices) else f"LEDGER_{name.upper()}"
+        )
+        environment[variable] = env_text(value)
+    return environment
+
+
+def env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | dict | set):
+        return json.dumps(sorted(value) if isinstance(value, set) else value)
+    if hasattr(value, "get_secret_value"):
+        return str(value.get_secret_value())
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ServedProcess:
+    url: str
+    pid: int
+
+    def rss_bytes(self) -> int:
+        """The server's resident memory now."""
+        return rss_bytes(self.pid)
+
+    def cpu_seconds(self) -> float:
+        """The server's CPU time so far (user and system, all threads)."""
+        return cpu_seconds(self.pid)
+
+
+@dataclass(frozen=True)
+class ProcessApi(Api):
+    """The API as served by a `ledger serve` process of its own."""
+
+    server: ServedProcess
+
+
+@contextmanager
+def serving_process(settings: Settings) -> Iterator[ServedProcess]:
+    """Run `ledger serve` with `settings` on a free port. The server's log is shown when it
+    fails to start."""
+    port = free_port()
+    inherited = {
+        key: value for key, value in os.environ.items() if not key.startswith(("LEDGER_", "AWS_"))
+    }
+    environment = {**inherited, **settings_environment(settings), "LEDGER_LOG_LEVEL": "WARNING"}
+    ledger = Path(sys.executable).with_name("ledger")
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [str(ledger), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(process, url, log)
+            yield ServedProcess(url, process.pid)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Any) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    log.seek(0)
+    raise RuntimeError(f"ledger serve did not start:\n{log.read().decode(errors='replace')}")
