@@ -16,6 +16,7 @@ client address is the key.
 from __future__ import annotations
 
 import json
+import logging
 
 from graphql import GraphQLError
 from starlette.requests import HTTPConnection
@@ -27,6 +28,8 @@ from services.identity.principal import AuthMethod, Principal
 from services.ratelimit import OPERATIONS, RateLimited, RateLimiter, enforce
 from services.settings import Settings
 
+log = logging.getLogger(__name__)
+
 #: The Host names a development server answers to when LEDGER_ALLOWED_HOSTS is empty.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -36,7 +39,13 @@ def trusted_hosts(settings: Settings) -> list[str]:
     whose GraphiQL carries an operator's token, any host otherwise."""
     if settings.allowed_hosts:
         return settings.allowed_hosts
-    return list(LOOPBACK_HOSTS) if settings.use_embedded() else ["*"]
+    if settings.use_embedded():
+        return list(LOOPBACK_HOSTS)
+    log.warning(
+        "LEDGER_ALLOWED_HOSTS is not set: answering any Host header; set it to the API's host"
+        " names in production (DNS rebinding)"
+    )
+    return ["*"]
 
 
 def client_address(connection: HTTPConnection) -> str:
