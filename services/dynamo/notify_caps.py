@@ -1,11 +1,11 @@
 """DynamoHourlyCounter: the notification caps' counters in the ledger table.
 
     item                PK                                     SK       notes
-    recipient counter   NOTIFYCAP#<channel>#<hash(recipient)>  <hour>   count, expires_at
+    recipient counter   NOTIFYCAP#<channel>#<hash(recipient)>  <hour>   count, ttl
 
 One conditional UpdateItem per notification: it adds one unless the count has reached the
-limit, atomically across every worker. `expires_at` (epoch seconds, a day after the hour) is
-for a TTL on the table; without one the items stay, one per active recipient and hour.
+limit, atomically across every worker. `ttl` (epoch seconds, a day after the hour) is the
+table's TTL attribute (services/dynamo/table.py enables it): DynamoDB deletes old counters.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ class DynamoHourlyCounter:
             await self._client.update_item(
                 TableName=self._table,
                 Key={"PK": {"S": f"NOTIFYCAP#{key}"}, "SK": {"S": hour}},
-                UpdateExpression="ADD #count :one SET expires_at = :expires",
+                UpdateExpression="ADD #count :one SET #ttl = :expires",
                 ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
-                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeNames={"#count": "count", "#ttl": "ttl"},
                 ExpressionAttributeValues={
                     ":one": {"N": "1"},
                     ":limit": {"N": str(limit)},
