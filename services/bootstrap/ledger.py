@@ -7,10 +7,15 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import httpx
+
 from services.dynamo.audit_reads import DynamoAuditReader
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.movement_store import DynamoMovementStore
+from services.dynamo.quotes import DynamoQuoteStore
+from services.fx.ecb import EcbRatesProvider
+from services.fx.wiring import build_quote_service, build_rates_provider
 from services.ledger import Ledger
 from services.observability import wiring as observed
 from services.ratelimit import RateLimiter
@@ -38,14 +43,30 @@ async def open_ledger(
         await store.ensure_table()
     movements = DynamoMovementStore(dynamodb, settings.table_name, reader)
     integrity = DynamoAuditReader(dynamodb, settings.table_name, reader)
+    # The rates provider's HTTP client (ecb only) lives as long as the ledger.
+    http = httpx.AsyncClient() if settings.fx_provider == "ecb" else None
+    rates = build_rates_provider(settings, http)
+    quotes = build_quote_service(settings, rates, DynamoQuoteStore(dynamodb, settings.table_name))
+
+    async def close() -> None:
+        try:
+            if isinstance(rates, EcbRatesProvider):
+                await rates.aclose()
+            if http is not None:
+                await http.aclose()
+        finally:
+            if on_close is not None:
+                await on_close()
+
     return observed.ledger(
         Ledger(
             store,
             settings,
-            on_close=on_close,
+            on_close=close,
             movements=movements,
             integrity_reader=integrity,
             limiter=limiter,
+            quotes=quotes,
         )
     )
 

@@ -16,11 +16,13 @@ from services.ledger.accounts import AccountService
 from services.ledger.acting import ActingLedger
 from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
+from services.ledger.exchanges import ExchangeService
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
 from services.ledger.integrity import IntegrityReader, IntegrityService
 from services.ledger.ports import LedgerStore
 from services.ledger.reversals import ReversalService
+from services.ledger.totals import TotalsService
 from services.ledger.transfers import TransferService
 from services.ratelimit import NoRateLimits, RateLimiter
 from services.retry import Backoff
@@ -28,6 +30,7 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.bootstrap.ledger import LedgerConnection
+    from services.fx.quote_service import QuoteService
 
 
 class Ledger:
@@ -48,6 +51,7 @@ class Ledger:
         movements: MovementStore | None = None,
         integrity_reader: IntegrityReader | None = None,
         limiter: RateLimiter | None = None,
+        quotes: QuoteService | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -97,11 +101,28 @@ class Ledger:
             if movements is not None
             else None
         )
+        #: Exchange quotes (services.fx); None when built without rates or a quote store.
+        self.quotes = quotes
+        #: Exchanges between currencies at a quoted rate; None without quotes or movements.
+        self.exchanges = (
+            ExchangeService(
+                movements,
+                quotes,
+                cache,
+                backoff=backoff,
+                max_attempts=settings.transfer_max_attempts,
+                clock=clock,
+            )
+            if movements is not None and quotes is not None
+            else None
+        )
         #: Verification, proofs, point-in-time balances and exports (issue 13); None on a
         #: store that offers no `IntegrityReader`.
         self.integrity = (
             IntegrityService(integrity_reader, self.accounts) if integrity_reader else None
         )
+        #: `ledgerTotals`, by a scan of the accounts; None without an `IntegrityReader`.
+        self.totals = TotalsService(integrity_reader) if integrity_reader else None
 
         self.create_account_with_balance = self.accounts.create_account_with_balance
         self.get_account = self.accounts.get_account
