@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from services import Ledger
+from services.demo import load_demo
 from services.domain.errors import (
     ErrorCode,
     IdempotencyConflict,
@@ -172,3 +173,18 @@ async def test_holders_may_not_read_totals(funded: Ledger) -> None:
 
 def funded_operator() -> Principal:
     return Principal(subject="ops", is_operator=True, method=AuthMethod.JWT)
+
+
+async def test_the_demo_exchanges_at_the_sample_rates_and_loads_twice(
+    ledger: Ledger, settings: Settings
+) -> None:
+    await load_demo(ledger)
+    once = await snapshot(settings)
+    await load_demo(ledger)
+    assert await snapshot(settings) == once
+    balances, _ = once
+    assert balances["alice-eur"] > 0
+    assert balances["fx:USD"] == Decimal("200.00")
+    assert balances["fx:EUR"] == -(balances["alice-eur"] + Decimal(50))
+    totals = await ledger.acting_as(funded_operator()).ledger_totals()
+    assert all(total.total == 0 for total in totals)  # deposits come from settlement accounts
