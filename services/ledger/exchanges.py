@@ -25,13 +25,14 @@ from services.domain import validation
 from services.domain.errors import (
     AccountNotFound,
     IdempotencyConflict,
+    InvalidInput,
     LedgerUnavailable,
     SameAccount,
 )
 from services.domain.model import Account, Transfer
 from services.domain.money import check_amount, in_currency
 from services.fx.booking import Posting as BookedLeg
-from services.fx.booking import plan_exchange
+from services.fx.booking import is_liquidity_account, plan_exchange
 from services.fx.errors import QuoteNotFound, QuoteUsed
 from services.fx.quotes import Quote, check_quote_use
 from services.identity import policy
@@ -107,6 +108,12 @@ class ExchangeService:
                 raise AccountNotFound(account_id, field=field)
         if from_id == to_id:
             raise SameAccount(from_id)
+        for field, account_id in (("from_id", from_id), ("to_id", to_id)):
+            if is_liquidity_account(account_id):
+                raise InvalidInput(
+                    f"liquidity account {account_id!r} cannot be a side of an exchange",
+                    field=field,
+                )
         value = check_amount(amount, field="amount")
         memo = validation.memo(memo)
         key = validation.idempotency_key(idempotency_key)

@@ -109,7 +109,7 @@ async def test_a_quote_books_once_and_a_replay_returns_the_original(
         (("eur", "usd", "10.00"), ErrorCode.QUOTE_MISMATCH),  # source currency differs
         (("usd", "bob-eur", "10.00", "missing"), ErrorCode.QUOTE_NOT_FOUND),
         (("bob-eur", "eur", "10.00"), ErrorCode.ACCOUNT_NOT_FOUND),  # not alice's account
-        (("usd", "fx:EUR", "10.00"), ErrorCode.ACCOUNT_NOT_FOUND),  # no such account yet
+        (("usd", "fx:EUR", "10.00"), ErrorCode.INVALID_INPUT),  # a liquidity account
         (("usd", "usd", "10.00"), ErrorCode.SAME_ACCOUNT),
         (("usd", "eur", "-1"), ErrorCode.INVALID_AMOUNT),
     ],
