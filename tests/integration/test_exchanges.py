@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from services import Ledger
+from services import Ledger, TransferLeg
 from services.demo import load_demo
 from services.domain.errors import (
     ErrorCode,
@@ -21,6 +21,7 @@ from services.domain.errors import (
 )
 from services.fx.quotes import FixedSide, Quote
 from services.identity.principal import AuthMethod, Principal
+from services.integrity.problems import VerificationSummary
 from services.settings import Settings
 from tests.helpers import balances_by_account, items_of_type, table_items
 
@@ -188,3 +189,16 @@ async def test_the_demo_exchanges_at_the_sample_rates_and_loads_twice(
     assert balances["fx:EUR"] == -(balances["alice-eur"] + Decimal(50))
     totals = await ledger.acting_as(funded_operator()).ledger_totals()
     assert all(total.total == 0 for total in totals)  # deposits come from settlement accounts
+
+
+async def test_ledger_verify_finds_nothing_wrong_after_exchanges(funded: Ledger) -> None:
+    acting = funded.acting_as(ALICE)
+    for key in ("v1", "v2"):
+        q = await quote(funded, "USD", "EUR", "5.00")
+        await acting.transfer_credits("usd", "eur", "5.00", quote_id=q.id, idempotency_key=key)
+    await funded.post_transfers([TransferLeg("usd", "fx:USD", "1.00")], idempotency_key="batch-key")
+    assert funded.integrity is not None
+    summary = VerificationSummary()
+    problems = [p async for p in funded.integrity.verify_table(summary)]
+    assert problems == []
+    assert summary.ok
