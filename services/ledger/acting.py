@@ -150,10 +150,10 @@ class ActingLedger:
     async def quote(
         self, from_currency: str, to_currency: str, amount: object, fixed_side: FixedSide
     ) -> Quote:
-        """A stored quote (any authenticated principal): see QuoteService.quote."""
-        if self._ledger.quotes is None:
-            raise LedgerUnavailable("this ledger was built without exchange rates")
-        return await self._ledger.quotes.quote(from_currency, to_currency, amount, fixed_side)
+        """A stored quote (any authenticated principal): see ExchangeService.quote."""
+        return await self._exchanges().quote(
+            from_currency, to_currency, amount, fixed_side, principal=self.principal
+        )
 
     async def ledger_totals(self) -> list[CurrencyTotal]:
         if self._ledger.totals is None:

@@ -34,7 +34,7 @@ from services.domain.money import check_amount, in_currency
 from services.fx.booking import Posting as BookedLeg
 from services.fx.booking import is_liquidity_account, plan_exchange
 from services.fx.errors import QuoteNotFound, QuoteUsed
-from services.fx.quotes import Quote, check_quote_use
+from services.fx.quotes import FixedSide, Quote, check_quote_use
 from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
 from services.ledger import chaining
@@ -51,13 +51,18 @@ from services.ledger.ports import (
     VersionConflict,
 )
 from services.ledger.postings import Posting, PostingPlan, PostingRequest, plan_postings
+from services.ratelimit import TRANSFERS, NoRateLimits, RateLimiter, enforce
 from services.retry import Backoff
 
 log = logging.getLogger(__name__)
 
 
-class QuoteReader(Protocol):
-    """Where the exchange reads quotes (QuoteService, over the DynamoDB quote store)."""
+class Quotes(Protocol):
+    """Where the exchange prices and reads quotes (QuoteService, over the DynamoDB store)."""
+
+    async def quote(
+        self, from_currency: str, to_currency: str, amount: object, fixed_side: FixedSide
+    ) -> Quote: ...
 
     async def get(self, quote_id: str) -> Quote | None: ...
 
@@ -66,12 +71,13 @@ class ExchangeService:
     def __init__(
         self,
         store: MovementStore,
-        quotes: QuoteReader,
+        quotes: Quotes,
         cache: AccountCache,
         *,
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
         self._quotes = quotes
@@ -80,6 +86,22 @@ class ExchangeService:
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
+        self._limiter = limiter or NoRateLimits()
+
+    async def quote(
+        self,
+        from_currency: str,
+        to_currency: str,
+        amount: object,
+        fixed_side: FixedSide,
+        *,
+        principal: Principal = SYSTEM,
+    ) -> Quote:
+        """Price and store a quote (any principal; each counts as a transfer against the
+        principal's rate limit, since it writes). Raises RateLimited, and what
+        QuoteService.quote raises."""
+        await enforce(self._limiter, TRANSFERS, principal.subject)
+        return await self._quotes.quote(from_currency, to_currency, amount, fixed_side)
 
     async def exchange(
         self,
@@ -119,6 +141,8 @@ class ExchangeService:
         key = validation.idempotency_key(idempotency_key)
         if not validation.is_record_id(quote_id):
             raise QuoteNotFound(str(quote_id))
+        # Counted before any read or lock, as plain transfers are.
+        await enforce(self._limiter, TRANSFERS, principal.subject)
         fingerprint = _fingerprint(from_id, to_id, value, quote_id, memo) if key else None
         stored_key = policy.scoped_idempotency_key(principal, key)
         accounts, record = await self._store.load_accounts([from_id, to_id], stored_key)

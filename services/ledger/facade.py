@@ -112,6 +112,7 @@ class Ledger:
                 backoff=backoff,
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
+                limiter=limiter,
             )
             if movements is not None and quotes is not None
             else None
