@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from services.domain import validation
 from services.domain.errors import (
@@ -227,7 +227,7 @@ class ExchangeService:
         )
         return chaining.opened(account, None)[0]
 
-    async def _explain(self, quote_id: str) -> None:
+    async def _explain(self, quote_id: str) -> NoReturn:
         """Raise why the quote was refused at commit (it was usable when planned)."""
         quote = await self._quotes.get(quote_id)
         if quote is None:
