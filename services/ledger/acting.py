@@ -18,7 +18,6 @@ from services.fx.totals import CurrencyTotal
 from services.identity.principal import Principal
 from services.integrity.point_in_time import BalancePoint
 from services.integrity.proof import ProofResult
-from services.ledger.exchanges import ExchangeService
 from services.ledger.integrity import AccountVerification, IntegrityService
 
 if TYPE_CHECKING:
@@ -76,7 +75,7 @@ class ActingLedger:
         """A transfer; with `quote_id`, an exchange between two currencies at that quote
         (ExchangeService.exchange). Without one it never reads rates or quotes."""
         if quote_id is not None:
-            return await self._exchanges().exchange(
+            return await self._ledger.exchange(
                 from_id,
                 to_id,
                 amount,
@@ -148,22 +147,19 @@ class ActingLedger:
         )
 
     async def quote(
-        self, from_currency: str, to_currency: str, amount: object, fixed_side: FixedSide
+        self,
+        from_currency: str,
+        to_currency: str,
+        amount: Decimal | int | str,
+        fixed_side: FixedSide,
     ) -> Quote:
         """A stored quote (any authenticated principal): see ExchangeService.quote."""
-        return await self._exchanges().quote(
+        return await self._ledger.quote(
             from_currency, to_currency, amount, fixed_side, principal=self.principal
         )
 
     async def ledger_totals(self) -> list[CurrencyTotal]:
-        if self._ledger.totals is None:
-            raise LedgerUnavailable("this ledger's store offers no scan for totals")
-        return await self._ledger.totals.ledger_totals(principal=self.principal)
-
-    def _exchanges(self) -> ExchangeService:
-        if self._ledger.exchanges is None:
-            raise LedgerUnavailable("this ledger was built without exchange quotes")
-        return self._ledger.exchanges
+        return await self._ledger.ledger_totals(principal=self.principal)
 
     def _integrity(self) -> IntegrityService:
         if self._ledger.integrity is None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from services.domain.errors import LedgerUnavailable
 from services.domain.model import Transfer
 from services.domain.movements import Batch, TransferLeg
+from services.fx.quotes import FixedSide, Quote
+from services.fx.totals import CurrencyTotal
 from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.acting import ActingLedger
@@ -170,6 +172,53 @@ class Ledger:
         return await self.reversals.reverse_transfer(
             transfer_id, amount, idempotency_key=idempotency_key, memo=memo, principal=principal
         )
+
+    async def quote(
+        self,
+        from_currency: str,
+        to_currency: str,
+        amount: Decimal | int | str,
+        fixed_side: FixedSide = FixedSide.SOURCE,
+        *,
+        principal: Principal = SYSTEM,
+    ) -> Quote:
+        """A stored exchange quote: see `ExchangeService.quote`."""
+        return await self._exchanges().quote(
+            from_currency, to_currency, amount, fixed_side, principal=principal
+        )
+
+    async def exchange(
+        self,
+        from_id: str,
+        to_id: str,
+        amount: Decimal | int | str,
+        quote_id: str,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+        principal: Principal = SYSTEM,
+    ) -> Transfer:
+        """Book a quote between accounts of two currencies: see `ExchangeService.exchange`."""
+        return await self._exchanges().exchange(
+            from_id,
+            to_id,
+            amount,
+            quote_id,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            principal=principal,
+        )
+
+    async def ledger_totals(self, *, principal: Principal = SYSTEM) -> list[CurrencyTotal]:
+        """Per currency, the sum of every balance: see `TotalsService.ledger_totals`."""
+        if self.totals is None:
+            raise LedgerUnavailable("this ledger's store offers no scan for totals")
+        return await self.totals.ledger_totals(principal=principal)
+
+    def _exchanges(self) -> ExchangeService:
+        if self.exchanges is None:
+            raise LedgerUnavailable("this ledger was built without exchange quotes")
+        return self.exchanges
 
     def _batches(self) -> BatchService:
         if self.batches is None:
