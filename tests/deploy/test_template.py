@@ -31,6 +31,8 @@ METRICS: dict[str, set[str]] = {
     "ledger_graphql_requests_total": {"operation_type", "operation_name", "outcome"},
     "ledger_graphql_request_duration_seconds": {"operation_type", "operation_name"},
     "ledger_transfers_total": {"outcome"},
+    "ledger_exchanges_total": {"outcome"},
+    "ledger_quotes_total": {"outcome"},
     "ledger_transfer_retries_total": {"cause"},
     "ledger_dynamodb_calls_total": {"operation", "outcome"},
     "ledger_dynamodb_call_duration_seconds": {"operation"},
