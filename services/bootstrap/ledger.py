@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -15,7 +16,7 @@ from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.movement_store import DynamoMovementStore
 from services.dynamo.quotes import DynamoQuoteStore
 from services.fx.ecb import EcbRatesProvider
-from services.fx.wiring import build_quote_service, build_rates_provider
+from services.fx.wiring import build_quote_service, build_rates_provider, uses_sample_rates
 from services.ledger import Ledger
 from services.observability import wiring as observed
 from services.ratelimit import RateLimiter
@@ -24,6 +25,8 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
+
+log = logging.getLogger(__name__)
 
 
 async def open_ledger(
@@ -45,6 +48,11 @@ async def open_ledger(
     integrity = DynamoAuditReader(dynamodb, settings.table_name, reader)
     # The rates provider's HTTP client (ecb only) lives as long as the ledger.
     http = httpx.AsyncClient() if settings.fx_provider == "ecb" else None
+    if uses_sample_rates(settings) and not settings.embedded:
+        log.warning(
+            "exchange quotes use the shipped sample rates, which are not market data: set "
+            "LEDGER_FX_PROVIDER=ecb, LEDGER_FX_STATIC_RATES or LEDGER_FX_STATIC_RATES_FILE"
+        )
     rates = build_rates_provider(settings, http)
     quotes = build_quote_service(settings, rates, DynamoQuoteStore(dynamodb, settings.table_name))
 

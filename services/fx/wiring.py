@@ -34,6 +34,16 @@ def build_rates_provider(settings: FxSettingsPart, http: httpx.AsyncClient | Non
     return StaticRatesProvider(sample_rates())
 
 
+def uses_sample_rates(settings: FxSettingsPart) -> bool:
+    """True when quotes would come from the shipped sample rates (illustrative, not market
+    data): the static provider with neither LEDGER_FX_STATIC_RATES nor its file."""
+    return (
+        settings.fx_provider == "static"
+        and settings.fx_static_rates is None
+        and settings.fx_static_rates_file is None
+    )
+
+
 def build_quote_service(
     settings: FxSettingsPart, rates: RatesProvider, store: QuoteStore
 ) -> QuoteService:
