@@ -7,6 +7,7 @@ import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
+import aioboto3
 import pytest
 
 from services import Ledger, TransferLeg
@@ -202,3 +203,41 @@ async def test_ledger_verify_finds_nothing_wrong_after_exchanges(funded: Ledger)
     problems = [p async for p in funded.integrity.verify_table(summary)]
     assert problems == []
     assert summary.ok
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"remove": ["fx_rate", "fx_counter_amount", "fx_counter_currency", "fx_quote_id"]},
+        {"set": {"fx_counter_amount": {"S": "999.99"}}},
+        {"set": {"fx_rate": {"S": "1.5"}}},
+    ],
+    ids=["stripped", "counter amount", "rate"],
+)
+async def test_the_exchange_side_of_an_entry_is_in_its_hash(
+    funded: Ledger, settings: Settings, tamper: dict[str, object]
+) -> None:
+    q = await quote(funded, "USD", "EUR", "10.00")
+    await funded.acting_as(ALICE).transfer_credits("usd", "eur", "10.00", quote_id=q.id)
+    operator = funded.acting_as(funded_operator())
+    assert (await operator.verify_account("eur")).ok
+    [item] = [
+        i
+        for i in items_of_type(await table_items(settings), "ENTRY")
+        if i["account_id"]["S"] == "eur" and "fx_quote_id" in i
+    ]
+    for name in tamper.get("remove", []):  # type: ignore[attr-defined]
+        del item[name]
+    item.update(tamper.get("set", {}))  # type: ignore[arg-type]
+    await put_raw(settings, item)
+    report = await operator.verify_account("eur")
+    assert not report.ok
+    assert [p.kind.value for p in report.problems] == ["HASH_MISMATCH"]
+
+
+async def put_raw(settings: Settings, item: dict[str, object]) -> None:
+    session = aioboto3.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=settings.region
+    )
+    async with session.client("dynamodb", endpoint_url=settings.endpoint_url) as client:
+        await client.put_item(TableName=settings.table_name, Item=item)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from services.domain.model import Account, Entry, Exchange
 from services.dynamo import items as codec
 from services.dynamo.stream_records import decode_record
 from services.hub import wire
+from services.integrity.chain import canonical_encoding, entry_hash, genesis_hash
 from services.integrity.export import COLUMNS, export_row
 from services.notifications.templates import describe, email_message, sms_message
 from tests.unit.test_hub_wire import event
@@ -92,3 +93,18 @@ def _account() -> Account:
         created_at=datetime(2026, 11, 25, tzinfo=UTC),
         version=3,
     )
+
+
+def test_the_hash_covers_the_exchange_and_leaves_plain_entries_as_they_were() -> None:
+    plain = event().entry
+    assert canonical_encoding(plain).startswith(b"\x00\x00\x00\x0fledger-entry-v1")
+    fx = exchanged()
+    encoded = canonical_encoding(fx)
+    assert encoded.startswith(b"\x00\x00\x00\x12ledger-entry-fx-v1")
+    assert encoded.endswith(b"\x00\x00\x00\x0b149.6956281\x00\x00\x00\x047484"
+                            b"\x00\x00\x00\x03JPY\x00\x00\x00\x0b01JDQ6QUOTE")  # fmt: skip
+    genesis = genesis_hash("bob")
+    stripped = dataclasses.replace(fx, exchange=None)
+    other = dataclasses.replace(fx, exchange=dataclasses.replace(FX, rate=Decimal("149.69562810")))
+    assert entry_hash(genesis, fx) != entry_hash(genesis, stripped)
+    assert entry_hash(genesis, fx) == entry_hash(genesis, other)  # the same rate, same text
