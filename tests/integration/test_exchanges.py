@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import aioboto3
 import pytest
+from ulid import ULID
 
 from services import Ledger, TransferLeg
 from services.demo import load_demo
@@ -134,7 +135,7 @@ async def test_refusals_write_nothing(
 async def test_an_expired_quote_is_refused(funded: Ledger, settings: Settings) -> None:
     q = await quote(funded, "USD", "EUR", "10.00")
     assert funded.quotes is not None
-    stale = dataclasses.replace(q, id=q.id[:-1] + "Z", expires_at=q.created_at - timedelta(1))
+    stale = dataclasses.replace(q, id=str(ULID()), expires_at=q.created_at - timedelta(1))
     await funded.quotes._store.save(stale)
     before = await snapshot(settings)
     with pytest.raises(LedgerError) as refused:
