@@ -69,6 +69,7 @@ _INTROSPECTION_FIELDS = {
 FIELD_WEIGHTS: dict[tuple[str, str], int] = {
     ("Account", "verifyHistory"): 400,
     ("Query", "verifyAccount"): 400,
+    ("Query", "ledgerTotals"): 400,
 }
 
 

@@ -54,6 +54,11 @@ class TransferInput:
         "transfer, so a client can always retry (OUTCOME_UNKNOWN says it must)."
     )
     memo: str | None = None
+    quote_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Exchange between accounts of two currencies at this quote (`quote`): "
+        "`amount` must be its sourceAmount. Null: a plain transfer in one currency.",
+    )
 
 
 @strawberry.type

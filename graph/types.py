@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 
 from graph.context import Info
 from graph.errors import request_error
+from graph.exchange import Exchange
 from graph.integrity import AccountDigest, BalancePoint, HistoryProof, balance_at, verify_history
 from services import Direction, InvalidInput, LedgerError, Page
 from services.domain import model
@@ -135,6 +136,11 @@ class Transfer:
         default=Decimal(0), description="How much its reversals gave back: at most `amount`."
     )
     reversal_ids: strawberry.Private[tuple[str, ...]] = ()
+    exchange: Exchange | None = strawberry.field(
+        default=None,
+        description="For a leg of a currency exchange: the other side (its `batchId` "
+        "groups both legs); null for other transfers.",
+    )
 
     @classmethod
     def from_domain(cls, transfer: model.Transfer) -> Transfer:
@@ -152,6 +158,7 @@ class Transfer:
             reversal_of=strawberry.ID(transfer.reversal_of) if transfer.reversal_of else None,
             reversed_amount=currency_places(transfer.reversed_amount, transfer.currency),
             reversal_ids=transfer.reversals,
+            exchange=Exchange.from_domain(transfer.exchange),
         )
 
     @strawberry.field
@@ -190,6 +197,11 @@ class LedgerEntry:
     previous_hash: str | None = strawberry.field(
         description="The hash of the account's previous entry (its genesis for version 1)."
     )
+    exchange: Exchange | None = strawberry.field(
+        default=None,
+        description="For an entry of a currency exchange: the rate, the amount and currency "
+        "on the other side, and the quote; null for other entries.",
+    )
 
     @classmethod
     def from_domain(cls, entry: model.Entry) -> LedgerEntry:
@@ -207,6 +219,7 @@ class LedgerEntry:
             created_at=entry.created_at,
             hash=entry.hash,
             previous_hash=entry.previous_hash,
+            exchange=Exchange.from_domain(entry.exchange),
         )
 
     transfer: Transfer | None = strawberry.field(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
+from graph.exchange import QuotePayload
 from graph.inputs import CreateAccountPayload, TransferPayload
 from graph.movements import PostTransfersPayload, ReverseTransferPayload
 from resolvers.mutations.create_account import create_account
 from resolvers.mutations.post_transfers import post_transfers
+from resolvers.mutations.quote import quote
 from resolvers.mutations.reverse_transfer import reverse_transfer
 from resolvers.mutations.transfer import transfer
 
@@ -21,9 +23,17 @@ class Mutation:
     )
     transfer: TransferPayload = strawberry.mutation(
         resolver=transfer,
-        description="Move money between two accounts atomically. userErrors: "
-        "ACCOUNT_NOT_FOUND, INSUFFICIENT_FUNDS, INVALID_AMOUNT, SAME_ACCOUNT, "
-        "CURRENCY_MISMATCH, IDEMPOTENCY_CONFLICT, INVALID_INPUT.",
+        description="Move money between two accounts atomically; with `quoteId`, exchange "
+        "between two currencies (four entries through the liquidity accounts fx:<CCY>, one "
+        "transaction). userErrors: ACCOUNT_NOT_FOUND, INSUFFICIENT_FUNDS, INVALID_AMOUNT, "
+        "SAME_ACCOUNT, CURRENCY_MISMATCH, IDEMPOTENCY_CONFLICT, INVALID_INPUT, "
+        "QUOTE_NOT_FOUND, QUOTE_EXPIRED, QUOTE_USED, QUOTE_MISMATCH.",
+    )
+    quote: QuotePayload = strawberry.mutation(
+        resolver=quote,
+        description="Price an exchange and store the quote, bookable once until `expiresAt` "
+        "(any authenticated caller). userErrors: INVALID_INPUT (unknown or equal "
+        "currencies), INVALID_AMOUNT, RATE_NOT_FOUND, RATES_UNAVAILABLE, RATES_STALE.",
     )
     post_transfers: PostTransfersPayload = strawberry.mutation(
         resolver=post_transfers,

@@ -6,6 +6,7 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import request_error
+from graph.exchange import CurrencyTotal
 from graph.integrity import AccountVerificationResult, verify_account
 from graph.me import Me, me
 from graph.types import Account, Transfer, load_account
@@ -43,6 +44,14 @@ async def transfer(info: Info, id: strawberry.ID) -> Transfer | None:
     return Transfer.from_domain(found) if found is not None else None
 
 
+async def ledger_totals(info: Info) -> list[CurrencyTotal]:
+    try:
+        totals = await info.context.ledger.ledger_totals()
+    except LedgerError as error:
+        raise request_error(error, {}) from error
+    return [CurrencyTotal.from_domain(total) for total in totals]
+
+
 @strawberry.type
 class Query:
     account: Account | None = strawberry.field(
@@ -69,6 +78,12 @@ class Query:
         resolver=verify_account,
         description="Verify one account's whole history, head and transfers; null when it does "
         "not exist. Operators only (FORBIDDEN).",
+    )
+    ledger_totals: list[CurrencyTotal] = strawberry.field(
+        resolver=ledger_totals,
+        description="Per currency, the sum of every account's balance, liquidity accounts "
+        "(fx:<CCY>) included: transfers and exchanges never change it, only opening balances "
+        "do. One scan of the table: operators only (FORBIDDEN), weighted 400 in the cost.",
     )
     me: Me = strawberry.field(
         resolver=me, description="Who the caller is, and the accounts it owns."

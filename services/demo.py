@@ -1,4 +1,5 @@
-"""Demo data for `ledger serve --demo`: a few accounts and transfers to explore in GraphiQL.
+"""Demo data for `ledger serve --demo`: accounts in three currencies, transfers and two currency
+exchanges (at LEDGER_FX_* rates: the shipped sample rates by default) to explore in GraphiQL.
 
 Accounts open empty and are funded the way a real deployment funds them: a deposit, that is a
 transfer from an external settlement account per currency (no overdraft limit), which carries
@@ -11,7 +12,9 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from services.domain.errors import AccountExists
+from services.domain.errors import AccountExists, IdempotencyConflict, LedgerError
+from services.fx.quotes import FixedSide
+from services.identity.principal import SYSTEM
 from services.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None, str | None, str], ...] = (
     ("carol", "0", "USD", None, "+14155550103", "carol"),
     ("dave-eur", "500.00", "EUR", None, None, "dave"),
     ("yuki-jpy", "100000", "JPY", None, None, "yuki"),
+    ("alice-eur", "0", "EUR", None, None, "alice"),
 )
 
 #: (from, to, amount, memo)
@@ -39,6 +43,13 @@ DEMO_TRANSFERS: tuple[tuple[str, str, str, str], ...] = (
     ("alice", "bob", "7.00", "lunch"),
     ("alice", "carol", "60.00", "groceries"),
     ("carol", "bob", "15.50", "cinema"),
+)
+
+#: Currency exchanges at the configured rates (the shipped sample rates by default):
+#: (from, to, from currency, to currency, amount, fixed side, memo).
+DEMO_EXCHANGES: tuple[tuple[str, str, str, str, str, FixedSide, str], ...] = (
+    ("alice", "alice-eur", "USD", "EUR", "200.00", FixedSide.SOURCE, "travel money"),
+    ("yuki-jpy", "dave-eur", "JPY", "EUR", "50.00", FixedSide.TARGET, "gift"),
 )
 
 
@@ -62,10 +73,35 @@ async def load_demo(ledger: Ledger) -> None:
         await ledger.transfer_credits(
             source, destination, Decimal(amount), idempotency_key=f"demo-{number}", memo=memo
         )
+    await _exchanges(ledger)
     log.info(
         "demo data loaded",
         extra={"accounts": [a[0] for a in DEMO_ACCOUNTS], "transfers": len(DEMO_TRANSFERS)},
     )
+
+
+async def _exchanges(ledger: Ledger) -> None:
+    """Quote, then book each exchange: four entries through the fx:<CCY> liquidity accounts."""
+    acting = ledger.acting_as(SYSTEM)
+    for number, (source, target, sells, buys, amount, side, memo) in enumerate(
+        DEMO_EXCHANGES, start=1
+    ):
+        try:
+            quote = await acting.quote(sells, buys, amount, side)
+            await acting.transfer_credits(
+                source,
+                target,
+                quote.source_amount,
+                idempotency_key=f"demo-fx-{number}",
+                memo=memo,
+                quote_id=quote.id,
+            )
+        except IdempotencyConflict:
+            # Booked by an earlier run at an earlier quote: nothing to do.
+            log.info("demo exchange already booked", extra={"exchange": number})
+        except LedgerError as error:
+            # Rates unavailable (an `ecb` provider offline): the rest of the demo still loads.
+            log.warning("demo exchange skipped", extra={"reason": error.message})
 
 
 def settlement_id(currency: str) -> str:

@@ -11,12 +11,14 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.api_settings import ApiSettings
+from services.fx.settings import FxSettingsPart
 from services.identity.settings import AuthSettings
 
 
-class Settings(AuthSettings, ApiSettings):
+class Settings(AuthSettings, ApiSettings, FxSettingsPart):
     """Every setting of the service: authentication (`auth_*`) from AuthSettings, what the
-    API serves and bounds (GraphQL, rate limits, transports, hosts) from ApiSettings."""
+    API serves and bounds (GraphQL, rate limits, transports, hosts) from ApiSettings, the
+    currency exchange (`fx_*`) from FxSettingsPart."""
 
     model_config = SettingsConfigDict(
         env_prefix="LEDGER_", env_file=".env", extra="ignore", populate_by_name=True

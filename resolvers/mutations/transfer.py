@@ -13,6 +13,7 @@ FIELDS = {
     "amount": "amount",
     "idempotency_key": "idempotencyKey",
     "memo": "memo",
+    "quote_id": "quoteId",
 }
 
 
@@ -25,6 +26,7 @@ async def transfer(info: Info, input: TransferInput) -> TransferPayload:
             input.amount,
             idempotency_key=input.idempotency_key,
             memo=input.memo,
+            quote_id=None if input.quote_id is None else str(input.quote_id),
         )
     except LedgerError as error:
         return TransferPayload(transfer=None, user_errors=[UserError.from_domain(error, FIELDS)])

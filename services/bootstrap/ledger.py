@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import httpx
+
 from services.dynamo.audit_reads import DynamoAuditReader
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
 from services.dynamo.movement_store import DynamoMovementStore
+from services.dynamo.quotes import DynamoQuoteStore
+from services.fx.ecb import EcbRatesProvider
+from services.fx.wiring import build_quote_service, build_rates_provider, uses_sample_rates
 from services.ledger import Ledger
 from services.observability import wiring as observed
 from services.ratelimit import RateLimiter
@@ -19,6 +25,8 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
+
+log = logging.getLogger(__name__)
 
 
 async def open_ledger(
@@ -38,14 +46,35 @@ async def open_ledger(
         await store.ensure_table()
     movements = DynamoMovementStore(dynamodb, settings.table_name, reader)
     integrity = DynamoAuditReader(dynamodb, settings.table_name, reader)
+    # The rates provider's HTTP client (ecb only) lives as long as the ledger.
+    http = httpx.AsyncClient() if settings.fx_provider == "ecb" else None
+    if uses_sample_rates(settings) and not settings.embedded:
+        log.warning(
+            "exchange quotes use the shipped sample rates, which are not market data: set "
+            "LEDGER_FX_PROVIDER=ecb, LEDGER_FX_STATIC_RATES or LEDGER_FX_STATIC_RATES_FILE"
+        )
+    rates = build_rates_provider(settings, http)
+    quotes = build_quote_service(settings, rates, DynamoQuoteStore(dynamodb, settings.table_name))
+
+    async def close() -> None:
+        try:
+            if isinstance(rates, EcbRatesProvider):
+                await rates.aclose()
+            if http is not None:
+                await http.aclose()
+        finally:
+            if on_close is not None:
+                await on_close()
+
     return observed.ledger(
         Ledger(
             store,
             settings,
-            on_close=on_close,
+            on_close=close,
             movements=movements,
             integrity_reader=integrity,
             limiter=limiter,
+            quotes=quotes,
         )
     )
 

@@ -30,6 +30,19 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     #: Too many transfers of one account are already waiting: nothing was done; retry.
     ACCOUNT_BUSY = "ACCOUNT_BUSY"
+    #: Exchange (services.fx.errors): the quote does not exist (or its TTL evicted it).
+    QUOTE_NOT_FOUND = "QUOTE_NOT_FOUND"
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    #: A quote books one transfer.
+    QUOTE_USED = "QUOTE_USED"
+    #: The transfer's accounts or amount differ from what was quoted.
+    QUOTE_MISMATCH = "QUOTE_MISMATCH"
+    #: No rate for one of the currencies.
+    RATE_NOT_FOUND = "RATE_NOT_FOUND"
+    #: The rates provider cannot be reached and nothing fresh is cached: no quotes for now.
+    RATES_UNAVAILABLE = "RATES_UNAVAILABLE"
+    #: The newest rates are older than LEDGER_FX_MAX_RATE_AGE_SECONDS: no quotes for now.
+    RATES_STALE = "RATES_STALE"
 
 
 class LedgerError(Exception):

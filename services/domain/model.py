@@ -44,6 +44,18 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class Exchange:
+    """What an entry (or leg) of a currency exchange shows about the other side: the quoted
+    `rate` (target units per source unit), the amount and currency on the other side, and the
+    quote it booked."""
+
+    rate: Decimal
+    counter_amount: Decimal
+    counter_currency: str
+    quote_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer:
     id: str
     from_account_id: str
@@ -68,6 +80,8 @@ class Transfer:
     #: The versions of its DEBIT and CREDIT entries, so verification reads both by key.
     debit_version: int | None = None
     credit_version: int | None = None
+    #: The exchange this transfer is a leg of (to or from a liquidity account); None for others.
+    exchange: Exchange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,8 @@ class Entry:
     hash: str | None = None
     #: The hash of the account's previous entry (its genesis for version 1).
     previous_hash: str | None = None
+    #: The other side of the currency exchange this entry is part of; None for others.
+    exchange: Exchange | None = None
 
     @property
     def delta(self) -> Decimal:

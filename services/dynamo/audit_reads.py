@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.domain.model import Account, Entry, Transfer
 from services.dynamo import items as codec
+from services.dynamo import movement_items
 from services.dynamo.batch import BatchReader
 from services.integrity.audit import IdempotencyRef, StoredEntry
 
@@ -79,8 +80,25 @@ class DynamoAuditReader:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     async def transfers(self, transfer_ids: Sequence[str]) -> dict[str, Transfer]:
+        """The transfers by id. An id of a batch (postTransfers, an exchange: what their
+        idempotency records point at) maps to the batch's first transfer."""
         found = await self._batch.get([codec.transfer_key(i) for i in transfer_ids])
-        return {t.id: t for t in map(codec.transfer_from_item, found)}
+        transfers = {t.id: t for t in map(codec.transfer_from_item, found)}
+        missing = [i for i in transfer_ids if i not in transfers]
+        if not missing:
+            return transfers
+        batches = await self._batch.get([movement_items.batch_key(i) for i in missing])
+        firsts = {
+            str(item["batch_id"]["S"]): movement_items.batch_transfer_ids(item)[0]
+            for item in batches
+            if movement_items.batch_transfer_ids(item)
+        }
+        legs = await self._batch.get([codec.transfer_key(i) for i in firsts.values()])
+        by_id = {t.id: t for t in map(codec.transfer_from_item, legs)}
+        for batch_id, first in firsts.items():
+            if first in by_id:
+                transfers[batch_id] = by_id[first]
+        return transfers
 
     async def entries_at(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Entry]:
         found = await self._batch.get([codec.entry_key(a, v) for a, v in keys])

@@ -23,6 +23,7 @@ from typing import Any
 
 from services.domain.model import Account, Direction, Entry, Transfer
 from services.domain.money import currency_places
+from services.dynamo.exchange_attrs import exchange_from, put_exchange
 from services.ledger.ports import IdempotencyRecord
 from services.observability.tracing import current_traceparent
 
@@ -166,6 +167,7 @@ def entry_item(entry: Entry) -> Item:
         "currency": {"S": entry.currency},
         "created_at": timestamp(entry.created_at),
     }
+    put_exchange(item, entry.exchange)
     # The committing operation's trace, for the stream's handlers to continue (traces on only).
     return _with_optional(
         item,
@@ -196,6 +198,7 @@ def entry_from_item(item: Mapping[str, Any]) -> Entry:
         memo=_optional_text(item, "memo"),
         hash=_optional_text(item, "hash"),
         previous_hash=_optional_text(item, "previous_hash"),
+        exchange=exchange_from(item),
     )
 
 
@@ -211,6 +214,7 @@ def transfer_item(transfer: Transfer) -> Item:
         "created_at": timestamp(transfer.created_at),
     }
     _put_metadata(item, transfer.metadata)
+    put_exchange(item, transfer.exchange)
     if transfer.reversed_amount:
         item["reversed_amount"] = number(transfer.reversed_amount)
     if transfer.reversals:
@@ -249,6 +253,7 @@ def transfer_from_item(item: Mapping[str, Any]) -> Transfer:
         reversals=tuple(str(v["S"]) for v in item.get("reversals", {}).get("L", [])),
         debit_version=_optional_int(item, "debit_version"),
         credit_version=_optional_int(item, "credit_version"),
+        exchange=exchange_from(item),
     )
 
 

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from services.domain.model import Account, Transfer
 from services.domain.movements import Batch
 from services.dynamo import items as codec
-from services.dynamo import movement_items
+from services.dynamo import movement_items, quote_items
 from services.dynamo.batch import BatchReader
 from services.dynamo.chain_writes import chain_broken, with_chain_head
 from services.dynamo.store import CONNECTION_ERRORS, TRANSIENT_CODES, request_token
@@ -23,6 +23,7 @@ from services.ledger.ports import (
     ChainBroken,
     IdempotencyKeyTaken,
     IdempotencyRecord,
+    QuoteRefused,
     TransferAlreadyCommitted,
     TransientStoreError,
     VersionConflict,
@@ -72,8 +73,9 @@ class DynamoMovementStore:
     async def commit_postings(self, plan: PostingPlan) -> None:
         """Write the whole plan in one TransactWriteItems, or nothing.
 
-        Raises VersionConflict (accounts moved on: their current state), IdempotencyKeyTaken,
-        TransferAlreadyCommitted (an earlier attempt of this plan committed) and
+        Raises VersionConflict (accounts moved on, or a liquidity account to create exists: their
+        current state), IdempotencyKeyTaken, TransferAlreadyCommitted (an earlier attempt of
+        this plan committed), QuoteRefused (an exchange's quote is used, expired or gone) and
         TransientStoreError (safe to resend the same plan).
         """
         writes = self._writes(plan)
@@ -96,7 +98,7 @@ class DynamoMovementStore:
             raise TransientStoreError(str(exc)) from exc
 
     def _writes(self, plan: PostingPlan) -> list[dict[str, Any]]:
-        writes: list[dict[str, Any]] = [{"Update": self._update(change)} for change in plan.changes]
+        writes: list[dict[str, Any]] = [self._account_write(change) for change in plan.changes]
         if plan.reverses is not None and plan.reversed_after is not None:
             writes.append({"Update": self._reverse(plan.reverses, plan.reversed_after)})
         records = [codec.entry_item(entry) for entry in plan.entries]
@@ -114,7 +116,21 @@ class DynamoMovementStore:
             put = self._put_new(codec.idempotency_item(record))
             put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             writes.append({"Put": put})
+        if plan.quote_id is not None:
+            take = quote_items.take_quote_update(
+                self._table, plan.quote_id, plan.result_id, plan.batch.created_at
+            )
+            writes.append({"Update": take})
         return writes
+
+    def _account_write(self, change: AccountChange) -> dict[str, Any]:
+        if not change.created:
+            return {"Update": self._update(change)}
+        # A liquidity account the exchange opens: only if nobody opened it meanwhile (then the
+        # cancellation returns it, and the plan is made again from it).
+        put = self._put_new(codec.account_item(change.after))
+        put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {"Put": put}
 
     def _reverse(self, before: Transfer, after: Transfer) -> dict[str, Any]:
         """Record a reversal on the original transfer, only if no other reversal did since it
@@ -184,9 +200,15 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: PostingPlan) ->
     if codes[marker] == "ConditionalCheckFailed":
         raise TransferAlreadyCommitted(plan.result_id)
     key_position = transfers + len(plan.batch.transfers) + int(plan.write_batch)
-    if len(codes) > key_position and codes[key_position] == "ConditionalCheckFailed":
+    if (
+        plan.stored_key is not None
+        and plan.fingerprint is not None
+        and codes[key_position] == "ConditionalCheckFailed"
+    ):
         item = reasons[key_position].get("Item")
         raise IdempotencyKeyTaken(codec.idempotency_from_item(item) if item else None)
+    if plan.quote_id is not None and codes[-1] == "ConditionalCheckFailed":
+        raise QuoteRefused(plan.quote_id)
     if reversal is not None and codes[reversal] == "ConditionalCheckFailed":
         raise VersionConflict({})  # another reversal won: re-read the original
     current: dict[str, Account | None] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.domain.errors import InvalidInput, SameAccount
+from services.domain.model import Exchange
 from services.domain.money import validate_currency
 from services.fx.quotes import Quote
 
@@ -32,14 +33,8 @@ def is_liquidity_account(account_id: str) -> bool:
     return account_id.startswith(LIQUIDITY_PREFIX)
 
 
-@dataclass(frozen=True)
-class ExchangeSide:
-    """What an entry of an exchange shows about the other side (`LedgerEntry.exchange`)."""
-
-    rate: Decimal
-    counter_amount: Decimal
-    counter_currency: str
-    quote_id: str
+#: What an entry of an exchange shows about the other side (`LedgerEntry.exchange`).
+ExchangeSide = Exchange
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Typed refusals of the exchange services.
 
 They derive from `LedgerError` so the API turns them into `userErrors` like every other business
-failure. Their codes are not `ErrorCode` members yet: `FxErrorCode` lists the members that enum
-should gain (same names, same values) when the exchange is wired in; nothing else changes then.
+failure; their codes are `ErrorCode` members (`FxErrorCode` names the subset, same values).
 """
 
 from __future__ import annotations
@@ -10,30 +9,27 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from services.domain.errors import LedgerError
+from services.domain.errors import ErrorCode, LedgerError
 
 
 class FxErrorCode(StrEnum):
-    QUOTE_NOT_FOUND = "QUOTE_NOT_FOUND"
-    QUOTE_EXPIRED = "QUOTE_EXPIRED"
-    QUOTE_USED = "QUOTE_USED"
-    QUOTE_MISMATCH = "QUOTE_MISMATCH"
-    RATE_NOT_FOUND = "RATE_NOT_FOUND"
-    RATES_UNAVAILABLE = "RATES_UNAVAILABLE"
-    RATES_STALE = "RATES_STALE"
+    QUOTE_NOT_FOUND = ErrorCode.QUOTE_NOT_FOUND.value
+    QUOTE_EXPIRED = ErrorCode.QUOTE_EXPIRED.value
+    QUOTE_USED = ErrorCode.QUOTE_USED.value
+    QUOTE_MISMATCH = ErrorCode.QUOTE_MISMATCH.value
+    RATE_NOT_FOUND = ErrorCode.RATE_NOT_FOUND.value
+    RATES_UNAVAILABLE = ErrorCode.RATES_UNAVAILABLE.value
+    RATES_STALE = ErrorCode.RATES_STALE.value
 
 
 class FxError(LedgerError):
     """Base of the exchange's refusals; nothing was written when one is raised."""
 
-    # ErrorCode cannot be extended from here (an enum with members is final); see the module doc.
-    code: FxErrorCode  # type: ignore[assignment]
-
 
 class QuoteNotFound(FxError):
     """No such quote, or its TTL has evicted it."""
 
-    code = FxErrorCode.QUOTE_NOT_FOUND
+    code = ErrorCode.QUOTE_NOT_FOUND
 
     def __init__(self, quote_id: str) -> None:
         super().__init__(f"quote {quote_id!r} does not exist or has expired", field="quote_id")
@@ -41,7 +37,7 @@ class QuoteNotFound(FxError):
 
 
 class QuoteExpired(FxError):
-    code = FxErrorCode.QUOTE_EXPIRED
+    code = ErrorCode.QUOTE_EXPIRED
 
     def __init__(self, quote_id: str, expired_at: datetime) -> None:
         super().__init__(
@@ -53,7 +49,7 @@ class QuoteExpired(FxError):
 
 
 class QuoteUsed(FxError):
-    code = FxErrorCode.QUOTE_USED
+    code = ErrorCode.QUOTE_USED
 
     def __init__(self, quote_id: str) -> None:
         super().__init__(
@@ -65,7 +61,7 @@ class QuoteUsed(FxError):
 class QuoteMismatch(FxError):
     """The transfer does not match what was quoted (currencies or amount)."""
 
-    code = FxErrorCode.QUOTE_MISMATCH
+    code = ErrorCode.QUOTE_MISMATCH
 
     def __init__(self, quote_id: str, detail: str, *, field: str) -> None:
         super().__init__(f"quote {quote_id!r} does not match this transfer: {detail}", field=field)
@@ -75,7 +71,7 @@ class QuoteMismatch(FxError):
 class RateNotFound(FxError):
     """Both codes are valid ISO 4217, but the rates have no rate for one of them."""
 
-    code = FxErrorCode.RATE_NOT_FOUND
+    code = ErrorCode.RATE_NOT_FOUND
 
     def __init__(self, currency: str, *, field: str = "to_currency") -> None:
         super().__init__(f"no exchange rate is available for {currency}", field=field)
@@ -86,7 +82,7 @@ class RatesUnavailable(FxError):
     """No usable rates: the provider cannot be reached or sent something unusable, and no
     fresh copy is cached. `reason` is a short fixed phrase; details go to the log only."""
 
-    code = FxErrorCode.RATES_UNAVAILABLE
+    code = ErrorCode.RATES_UNAVAILABLE
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"exchange rates are unavailable ({reason}): try again later")
@@ -96,7 +92,7 @@ class RatesUnavailable(FxError):
 class RatesStale(RatesUnavailable):
     """The newest rates known are older than the configured maximum age."""
 
-    code = FxErrorCode.RATES_STALE
+    code = ErrorCode.RATES_STALE
 
     def __init__(self, as_of: datetime, max_age_seconds: float) -> None:
         LedgerError.__init__(

@@ -1,7 +1,9 @@
 """Quoting exchanges and handing a quote to the transfer that books it.
 
-The transfer path calls `take` only for accounts of different currencies; it never asks for
-rates, so a rates outage refuses new quotes and nothing else.
+The ledger's exchange (services/ledger/exchanges.py) reads a quote with `get` and marks it used
+inside its own transaction (services/dynamo/quote_items.py); `take` does the same on its own,
+for a caller that books outside the ledger. Booking never asks for rates, so a rates outage
+refuses new quotes and nothing else.
 """
 
 from __future__ import annotations

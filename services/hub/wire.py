@@ -8,7 +8,13 @@ fills the gap from the table when the next event arrives.
     {"v": 1, "event": "BalanceChanged", "entry": {"id": ..., "transfer_id": ...,
      "account_id": ..., "counterparty_id": ... | null, "direction": "DEBIT" | "CREDIT",
      "amount": "12.34", "balance_after": "87.66", "version": 2, "currency": "USD",
-     "created_at": "2026-11-25T13:38:46.994348+00:00", "memo": ... | null}}
+     "created_at": "2026-11-25T13:38:46.994348+00:00", "memo": ... | null,
+     "exchange": {"rate": "0.9223", "counter_amount": "9.22", "counter_currency": "EUR",
+                  "quote_id": ...}}}
+
+`exchange` (an entry of a currency exchange) is an addition within version 1: present only on
+such entries, ignored by readers that predate it (they read named keys only), and read as
+absent (None) when missing, so both versions of a rollout understand each other.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.domain.events import BalanceChanged
-from services.domain.model import Direction, Entry
+from services.domain.model import Direction, Entry, Exchange
 from services.domain.money import format_amount
 
 VERSION = 1
@@ -28,7 +34,7 @@ _NAME = "BalanceChanged"
 
 def dumps(event: BalanceChanged) -> str:
     entry = event.entry
-    body = {
+    body: dict[str, Any] = {
         "v": VERSION,
         "event": _NAME,
         "entry": {
@@ -45,6 +51,15 @@ def dumps(event: BalanceChanged) -> str:
             "memo": entry.memo,
         },
     }
+    if entry.exchange is not None:
+        body["entry"]["exchange"] = {
+            "rate": format(entry.exchange.rate, "f"),
+            "counter_amount": format_amount(
+                entry.exchange.counter_amount, entry.exchange.counter_currency
+            ),
+            "counter_currency": entry.exchange.counter_currency,
+            "quote_id": entry.exchange.quote_id,
+        }
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -72,7 +87,21 @@ def loads(text: str | bytes) -> BalanceChanged:
             currency=_text(entry["currency"]),
             created_at=datetime.fromisoformat(_text(entry["created_at"])),
             memo=_optional_text(entry["memo"]),
+            exchange=_exchange(entry.get("exchange")),
         )
+    )
+
+
+def _exchange(value: object) -> Exchange | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an exchange object, got {value!r}")
+    return Exchange(
+        rate=_decimal(value["rate"]),
+        counter_amount=_decimal(value["counter_amount"]),
+        counter_currency=_text(value["counter_currency"]),
+        quote_id=_text(value["quote_id"]),
     )
 
 

@@ -93,3 +93,8 @@ def ensure(allowed: bool, action: str) -> None:
 def may_verify_ledger(principal: Principal) -> bool:
     """Verification reads every entry and names problems of any account: operators only."""
     return principal.is_operator
+
+
+def may_see_ledger_totals(principal: Principal) -> bool:
+    """Totals sum every account's balance, liquidity accounts included: operators only."""
+    return principal.is_operator

@@ -15,16 +15,20 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
-from services.domain.model import Direction, Entry
+from services.domain.model import Direction, Entry, Exchange
 from services.domain.money import CURRENCY_EXPONENTS
 
 #: First field of every encoded entry. A new encoding gets a new tag; old entries keep theirs.
 FORMAT_TAG = "ledger-entry-v1"
+#: The tag of an entry of a currency exchange, whose encoding adds the other side's four fields.
+FX_FORMAT_TAG = "ledger-entry-fx-v1"
 GENESIS_TAG = "ledger-genesis-v1"
 
 _length = struct.Struct(">I").pack
 _TAG = FORMAT_TAG.encode()
 _TAG_FIELD = _length(len(_TAG)) + _TAG
+_FX_TAG = FX_FORMAT_TAG.encode()
+_FX_TAG_FIELD = _length(len(_FX_TAG)) + _FX_TAG
 _QUANTA = {code: Decimal(1).scaleb(-exponent) for code, exponent in CURRENCY_EXPONENTS.items()}
 # StrEnum members hash and compare as their value, so this maps both "DEBIT" and Direction.DEBIT.
 _DIRECTIONS = {direction: direction.value for direction in Direction}
@@ -119,6 +123,18 @@ def canonical_amount(amount: Decimal, currency: str) -> str:
     return format(exact if exact else exact.copy_abs(), "f")
 
 
+def canonical_rate(rate: Decimal) -> str:
+    """An exchange rate as plain fixed-point text without trailing zeros: "0.9223390518",
+    "162.3", "100". Raises NotCanonical for a rate that is not a positive finite decimal."""
+    try:
+        positive = rate.is_finite() and rate > 0
+    except (AttributeError, TypeError):
+        positive = False
+    if not positive:
+        raise NotCanonical(f"{rate!r} is not a positive finite rate")
+    return format(rate.normalize(), "f")
+
+
 def canonical_time(moment: datetime) -> str:
     """UTC with microseconds and a Z: "2024-05-01T12:00:00.000000Z". Raises NotCanonical."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -131,7 +147,9 @@ def canonical_time(moment: datetime) -> str:
 
 
 def canonical_encoding(entry: EntryFields) -> bytes:
-    """The bytes an entry's hash covers: the format tag, then eleven length-prefixed fields."""
+    """The bytes an entry's hash covers: the format tag, then eleven length-prefixed fields;
+    for an entry of a currency exchange (one with `exchange`), its own tag and four more: the
+    rate, the counter amount, the counter currency and the quote id."""
     version = entry.version
     if type(version) is not int or version < 1:
         raise NotCanonical(f"version {version!r} is not a positive integer")
@@ -140,22 +158,30 @@ def canonical_encoding(entry: EntryFields) -> bytes:
     except (KeyError, TypeError):
         raise NotCanonical(f"direction {entry.direction!r} is not DEBIT or CREDIT") from None
     currency = entry.currency
+    exchange: Exchange | None = getattr(entry, "exchange", None)
     try:
-        return _TAG_FIELD + _fields(
-            (
-                entry.account_id,
-                str(version),
-                entry.id,
-                entry.transfer_id,
-                direction,
-                canonical_amount(entry.amount, currency),
-                currency,
-                canonical_amount(entry.balance_after, currency),
-                entry.counterparty_id or "",
-                canonical_time(entry.created_at),
-                entry.memo or "",
-            )
+        base = (
+            entry.account_id,
+            str(version),
+            entry.id,
+            entry.transfer_id,
+            direction,
+            canonical_amount(entry.amount, currency),
+            currency,
+            canonical_amount(entry.balance_after, currency),
+            entry.counterparty_id or "",
+            canonical_time(entry.created_at),
+            entry.memo or "",
         )
+        if exchange is None:
+            return _TAG_FIELD + _fields(base)
+        other = (
+            canonical_rate(exchange.rate),
+            canonical_amount(exchange.counter_amount, exchange.counter_currency),
+            exchange.counter_currency,
+            exchange.quote_id,
+        )
+        return _FX_TAG_FIELD + _fields(base + other)
     except (UnicodeEncodeError, AttributeError, TypeError) as error:
         raise NotCanonical(f"entry {entry.id!r} has a field that is not text: {error}") from None
 

@@ -15,6 +15,11 @@ Columns, in this order (the CSV header; the keys of each JSON object):
     created_at       UTC, "2024-05-01T12:00:00.123456Z"
     hash             64 hex digits; null or empty for an entry written before the chain
     previous_hash    64 hex digits; likewise
+    fx_rate          for an entry of a currency exchange: the quoted rate (exact text);
+                     null or empty otherwise, as are the three below
+    fx_counter_amount    the amount on the other side, with its currency's places
+    fx_counter_currency  the other side's currency
+    fx_quote_id      the quote the exchange booked
 
 Amounts are strings so no reader turns them into floats: cast with DECIMAL(38, 4) in DuckDB,
 `dtype=str` then `Decimal` in pandas. CSV is RFC 4180 (CRLF, quotes where needed), UTF-8.
@@ -28,6 +33,7 @@ from collections.abc import AsyncIterable, Callable
 from decimal import Decimal
 from typing import TextIO
 
+from services.domain.model import Exchange
 from services.integrity.chain import EntryFields, NotCanonical, canonical_amount, canonical_time
 
 COLUMNS = (
@@ -44,9 +50,13 @@ COLUMNS = (
     "created_at",
     "hash",
     "previous_hash",
+    "fx_rate",
+    "fx_counter_amount",
+    "fx_counter_currency",
+    "fx_quote_id",
 )
 # Columns that hold free or client-chosen text: the ones a spreadsheet could take for a formula.
-_TEXT_COLUMNS = ("account_id", "entry_id", "transfer_id", "counterparty_id", "memo")
+_TEXT_COLUMNS = ("account_id", "entry_id", "transfer_id", "counterparty_id", "memo", "fx_quote_id")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Row = dict[str, str | int | None]
@@ -54,7 +64,9 @@ Progress = Callable[[int], None]
 
 
 def export_row(entry: EntryFields) -> Row:
-    """One entry as the export's columns. Reads `hash`/`previous_hash` when the entry has them."""
+    """One entry as the export's columns. Reads `hash`/`previous_hash` and `exchange` when
+    the entry has them."""
+    exchange: Exchange | None = getattr(entry, "exchange", None)
     return {
         "account_id": entry.account_id,
         "version": entry.version,
@@ -69,6 +81,12 @@ def export_row(entry: EntryFields) -> Row:
         "created_at": _time(entry),
         "hash": _optional_text(getattr(entry, "hash", None)),
         "previous_hash": _optional_text(getattr(entry, "previous_hash", None)),
+        "fx_rate": None if exchange is None else format(exchange.rate, "f"),
+        "fx_counter_amount": None
+        if exchange is None
+        else _exact(exchange.counter_amount, exchange.counter_currency),
+        "fx_counter_currency": None if exchange is None else exchange.counter_currency,
+        "fx_quote_id": None if exchange is None else exchange.quote_id,
     }
 
 

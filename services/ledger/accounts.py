@@ -17,6 +17,7 @@ from services.domain.errors import (
 from services.domain.metadata import metadata as checked_metadata
 from services.domain.model import Account, AccountPage
 from services.domain.money import check_amount, in_currency, validate_currency
+from services.fx.booking import LIQUIDITY_PREFIX
 from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
 from services.ledger import chaining
@@ -66,9 +67,16 @@ class AccountService:
         reach) and an overdraft limit: debits may take the balance down to -overdraft_limit;
         None: no limit (an external account, such as bank:settlement).
         Raises AccountExists, Forbidden, InvalidAmount (negative, too large, too many
-        decimals) and InvalidInput (malformed id, currency, email, phone, owner or metadata).
+        decimals) and InvalidInput (malformed or reserved (`fx:`) id, currency, email, phone,
+        owner or metadata).
         """
         account_id = validation.account_id(account_id)
+        if account_id.startswith(LIQUIDITY_PREFIX):
+            # The exchange opens these itself, external and in their currency only.
+            raise InvalidInput(
+                f"ids starting with {LIQUIDITY_PREFIX!r} are the ledger's liquidity accounts",
+                field="account_id",
+            )
         code = validate_currency(currency if currency is not None else self._default_currency)
         amount = check_amount(initial_balance, field="initial_balance", allow_zero=True)
         balance = in_currency(amount, code, field="initial_balance")

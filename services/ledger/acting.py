@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from services.domain.errors import LedgerUnavailable
 from services.domain.model import Account, AccountPage, Page, Transfer
 from services.domain.movements import Batch, TransferLeg
+from services.fx.quotes import FixedSide, Quote
+from services.fx.totals import CurrencyTotal
 from services.identity.principal import Principal
 from services.integrity.point_in_time import BalancePoint
 from services.integrity.proof import ProofResult
@@ -68,7 +70,20 @@ class ActingLedger:
         *,
         idempotency_key: str | None = None,
         memo: str | None = None,
+        quote_id: str | None = None,
     ) -> Transfer:
+        """A transfer; with `quote_id`, an exchange between two currencies at that quote
+        (ExchangeService.exchange). Without one it never reads rates or quotes."""
+        if quote_id is not None:
+            return await self._ledger.exchange(
+                from_id,
+                to_id,
+                amount,
+                quote_id,
+                idempotency_key=idempotency_key,
+                memo=memo,
+                principal=self.principal,
+            )
         return await self._ledger.transfers.transfer_credits(
             from_id,
             to_id,
@@ -130,6 +145,21 @@ class ActingLedger:
         return await self._integrity().balance_at(
             account_id, version=version, at=at, principal=self.principal
         )
+
+    async def quote(
+        self,
+        from_currency: str,
+        to_currency: str,
+        amount: Decimal | int | str,
+        fixed_side: FixedSide,
+    ) -> Quote:
+        """A stored quote (any authenticated principal): see ExchangeService.quote."""
+        return await self._ledger.quote(
+            from_currency, to_currency, amount, fixed_side, principal=self.principal
+        )
+
+    async def ledger_totals(self) -> list[CurrencyTotal]:
+        return await self._ledger.ledger_totals(principal=self.principal)
 
     def _integrity(self) -> IntegrityService:
         if self._ledger.integrity is None:

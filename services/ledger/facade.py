@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING
 from services.domain.errors import LedgerUnavailable
 from services.domain.model import Transfer
 from services.domain.movements import Batch, TransferLeg
+from services.fx.quotes import FixedSide, Quote
+from services.fx.totals import CurrencyTotal
 from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.acting import ActingLedger
 from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
+from services.ledger.exchanges import ExchangeService
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
 from services.ledger.integrity import IntegrityReader, IntegrityService
 from services.ledger.ports import LedgerStore
 from services.ledger.reversals import ReversalService
+from services.ledger.totals import TotalsService
 from services.ledger.transfers import TransferService
 from services.ratelimit import NoRateLimits, RateLimiter
 from services.retry import Backoff
@@ -28,6 +32,7 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.bootstrap.ledger import LedgerConnection
+    from services.fx.quote_service import QuoteService
 
 
 class Ledger:
@@ -48,6 +53,7 @@ class Ledger:
         movements: MovementStore | None = None,
         integrity_reader: IntegrityReader | None = None,
         limiter: RateLimiter | None = None,
+        quotes: QuoteService | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -97,11 +103,29 @@ class Ledger:
             if movements is not None
             else None
         )
+        #: Exchange quotes (services.fx); None when built without rates or a quote store.
+        self.quotes = quotes
+        #: Exchanges between currencies at a quoted rate; None without quotes or movements.
+        self.exchanges = (
+            ExchangeService(
+                movements,
+                quotes,
+                cache,
+                backoff=backoff,
+                max_attempts=settings.transfer_max_attempts,
+                clock=clock,
+                limiter=limiter,
+            )
+            if movements is not None and quotes is not None
+            else None
+        )
         #: Verification, proofs, point-in-time balances and exports (issue 13); None on a
         #: store that offers no `IntegrityReader`.
         self.integrity = (
             IntegrityService(integrity_reader, self.accounts) if integrity_reader else None
         )
+        #: `ledgerTotals`, by a scan of the accounts; None without an `IntegrityReader`.
+        self.totals = TotalsService(integrity_reader) if integrity_reader else None
 
         self.create_account_with_balance = self.accounts.create_account_with_balance
         self.get_account = self.accounts.get_account
@@ -148,6 +172,53 @@ class Ledger:
         return await self.reversals.reverse_transfer(
             transfer_id, amount, idempotency_key=idempotency_key, memo=memo, principal=principal
         )
+
+    async def quote(
+        self,
+        from_currency: str,
+        to_currency: str,
+        amount: Decimal | int | str,
+        fixed_side: FixedSide = FixedSide.SOURCE,
+        *,
+        principal: Principal = SYSTEM,
+    ) -> Quote:
+        """A stored exchange quote: see `ExchangeService.quote`."""
+        return await self._exchanges().quote(
+            from_currency, to_currency, amount, fixed_side, principal=principal
+        )
+
+    async def exchange(
+        self,
+        from_id: str,
+        to_id: str,
+        amount: Decimal | int | str,
+        quote_id: str,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+        principal: Principal = SYSTEM,
+    ) -> Transfer:
+        """Book a quote between accounts of two currencies: see `ExchangeService.exchange`."""
+        return await self._exchanges().exchange(
+            from_id,
+            to_id,
+            amount,
+            quote_id,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            principal=principal,
+        )
+
+    async def ledger_totals(self, *, principal: Principal = SYSTEM) -> list[CurrencyTotal]:
+        """Per currency, the sum of every balance: see `TotalsService.ledger_totals`."""
+        if self.totals is None:
+            raise LedgerUnavailable("this ledger's store offers no scan for totals")
+        return await self.totals.ledger_totals(principal=principal)
+
+    def _exchanges(self) -> ExchangeService:
+        if self.exchanges is None:
+            raise LedgerUnavailable("this ledger was built without exchange quotes")
+        return self.exchanges
 
     def _batches(self) -> BatchService:
         if self.batches is None:

@@ -59,6 +59,15 @@ class ChainBroken(LedgerUnavailable):
         self.account_id = account_id
 
 
+class QuoteRefused(Exception):
+    """An exchange's quote was no longer usable at commit (used, expired or gone): nothing
+    was written; read the quote again to say why."""
+
+    def __init__(self, quote_id: str) -> None:
+        super().__init__(quote_id)
+        self.quote_id = quote_id
+
+
 class TransientStoreError(Exception):
     """Throttling, a transaction conflict or a lost connection: safe to retry the same write."""
 

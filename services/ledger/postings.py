@@ -31,7 +31,7 @@ from services.domain.errors import (
     InsufficientFunds,
     ReversalExceedsOriginal,
 )
-from services.domain.model import Account, Direction, Entry, Transfer
+from services.domain.model import Account, Direction, Entry, Exchange, Transfer
 from services.domain.money import in_currency
 from services.domain.movements import Batch
 from services.identity import policy
@@ -57,6 +57,10 @@ class Posting:
     amount: Decimal
     memo: str | None
     metadata: Mapping[str, str]
+    #: The exchange this posting is a leg of (on its transfer and both entries).
+    exchange: Exchange | None = None
+    #: The ledger debits the source on its own authority (an exchange's liquidity account).
+    house: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,10 @@ class PostingRequest:
     batch: bool = True
     #: The transfer its one posting reverses, as read (reverseTransfer).
     reverses: Transfer | None = None
+    #: Accounts the transaction creates (liquidity accounts, Put only if still missing).
+    creates: frozenset[str] = frozenset()
+    #: The quote the transaction marks used (an exchange), conditioned on it being usable.
+    quote_id: str | None = None
 
     @property
     def stored_key(self) -> str | None:
@@ -87,6 +95,8 @@ class AccountChange:
 
     before: Account
     entries: tuple[Entry, ...]
+    #: The account does not exist yet: the transaction creates it (`before` at version 0).
+    created: bool = False
 
     @property
     def net(self) -> Decimal:
@@ -118,6 +128,7 @@ class PostingPlan:
     #: The reversed transfer before and after the reversal, conditioned on the former.
     reverses: Transfer | None = None
     reversed_after: Transfer | None = None
+    quote_id: str | None = None
 
     @property
     def result_id(self) -> str:
@@ -131,7 +142,7 @@ class PostingPlan:
     @property
     def item_count(self) -> int:
         records = int(self.write_batch) + int(self.stored_key is not None)
-        records += int(self.reverses is not None)
+        records += int(self.reverses is not None) + int(self.quote_id is not None)
         return len(self.changes) + ITEMS_PER_POSTING * len(self.batch.transfers) + records
 
 
@@ -179,7 +190,9 @@ def plan_postings(
     transfers: list[Transfer] = []
     for posting in request.postings:
         source, destination = accounts.get(posting.from_id), accounts.get(posting.to_id)
-        if source is None or not policy.may_debit_account(request.principal, source.owner_id):
+        if source is None or not (
+            posting.house or policy.may_debit_account(request.principal, source.owner_id)
+        ):
             raise AccountNotFound(posting.from_id, field="transfers")
         if destination is None:
             raise AccountNotFound(posting.to_id, field="transfers")
@@ -199,11 +212,12 @@ def plan_postings(
                 batch_id=request.batch_id if request.batch else None,
                 metadata=posting.metadata,
                 reversal_of=request.reverses.id if request.reverses is not None else None,
+                exchange=posting.exchange,
             )
         )
     reversed_after = _reversed(request.reverses, transfers)
     changes = tuple(
-        _change(accounts[account_id], request.postings, transfers)
+        _change(accounts[account_id], request.postings, transfers, account_id in request.creates)
         for account_id in request.account_ids
     )
     for change in changes:
@@ -225,6 +239,7 @@ def plan_postings(
         write_batch=request.batch,
         reverses=request.reverses,
         reversed_after=reversed_after,
+        quote_id=request.quote_id,
     )
 
 
@@ -242,7 +257,7 @@ def _reversed(original: Transfer | None, transfers: Sequence[Transfer]) -> Trans
 
 
 def _change(
-    account: Account, postings: Sequence[Posting], transfers: Sequence[Transfer]
+    account: Account, postings: Sequence[Posting], transfers: Sequence[Transfer], created: bool
 ) -> AccountChange:
     sides: list[tuple[Direction, Posting, Transfer]] = []
     for direction in (Direction.CREDIT, Direction.DEBIT):
@@ -271,8 +286,9 @@ def _change(
                 currency=transfer.currency,
                 created_at=transfer.created_at,
                 memo=transfer.memo,
+                exchange=posting.exchange,
             ),
         )
         head = chaining.after(head, entry)
         entries.append(entry)
-    return AccountChange(account, tuple(entries))
+    return AccountChange(account, tuple(entries), created)

@@ -20,13 +20,22 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def describe(entry: Entry) -> str:
-    """One line saying what happened, e.g. "Debit of 12.50 USD to account bob"."""
+    """One line saying what happened, e.g. "Debit of 12.50 USD to account bob", or for an
+    exchange "Debit of 10.00 USD to account fx:USD (currency exchange for 9.22 EUR at 0.9223)"."""
     amount = _money(entry.amount, entry.currency)
     if entry.counterparty_id is None:
         return f"Opening balance of {amount}"
     if entry.direction is Direction.DEBIT:
-        return f"Debit of {amount} to account {entry.counterparty_id}"
-    return f"Credit of {amount} from account {entry.counterparty_id}"
+        return f"Debit of {amount} to account {entry.counterparty_id}{_exchange(entry)}"
+    return f"Credit of {amount} from account {entry.counterparty_id}{_exchange(entry)}"
+
+
+def _exchange(entry: Entry) -> str:
+    fx = entry.exchange
+    if fx is None:
+        return ""
+    counter = _money(fx.counter_amount, fx.counter_currency)
+    return f" (currency exchange for {counter} at {format(fx.rate, 'f')})"
 
 
 def email_message(entry: Entry, account: Account) -> Message:
@@ -44,6 +53,9 @@ def email_message(entry: Entry, account: Account) -> Message:
     ]
     if entry.memo:
         facts.append(("Memo", entry.memo))
+    if entry.exchange is not None:
+        facts.append(("Exchange rate", format(entry.exchange.rate, "f")))
+        facts.append(("Quote id", entry.exchange.quote_id))
     text = "\n".join(
         [f"{what}.", "", *(f"{name}: {value}" for name, value in facts), "", "- Ledger"]
     )

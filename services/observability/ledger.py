@@ -1,11 +1,14 @@
-"""The ledger's metrics, as wrappers: transfers by outcome around the use case, retries by cause
-around the store's commit. Built by the composition root (services/bootstrap/ledger.py)."""
+"""The ledger's metrics, as wrappers: transfers, exchanges and quotes by outcome around the use
+cases, retries by cause around the store's commit. Built by the composition root
+(services/bootstrap/ledger.py)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
+
+from prometheus_client import Counter
 
 from services.domain.errors import LedgerError
 from services.dynamo.store import DynamoLedgerStore
@@ -22,18 +25,21 @@ COMMITTED = "committed"
 
 def counted_transfers(
     transfer: Callable[P, Coroutine[Any, Any, T]],
+    counter: Counter = metrics.transfers,
+    done: str = COMMITTED,
 ) -> Callable[P, Coroutine[Any, Any, T]]:
-    """`transfer`, counting each call's outcome: committed (a replayed key included), or the
-    code of the LedgerError it raised. Unexpected exceptions are left to the GraphQL metrics."""
+    """`transfer`, counting each call's outcome on `counter`: `done` (a replayed key
+    included), or the code of the LedgerError it raised. Unexpected exceptions are left to
+    the GraphQL metrics."""
 
     @functools.wraps(transfer)
     async def counted(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             moved = await transfer(*args, **kwargs)
         except LedgerError as error:
-            metrics.transfers.labels(str(error.code.value)).inc()
+            counter.labels(str(error.code.value)).inc()
             raise
-        metrics.transfers.labels(COMMITTED).inc()
+        counter.labels(done).inc()
         return moved
 
     return counted
@@ -46,6 +52,14 @@ def observe_ledger(ledger: Ledger) -> Ledger:
     counted = counted_transfers(ledger.transfers.transfer_credits)
     ledger.transfers.transfer_credits = counted  # type: ignore[method-assign]
     ledger.transfer_credits = counted
+    if ledger.exchanges is not None:
+        exchanges = ledger.exchanges
+        exchanges.exchange = counted_transfers(  # type: ignore[method-assign]
+            exchanges.exchange, metrics.exchanges
+        )
+        exchanges.quote = counted_transfers(  # type: ignore[method-assign]
+            exchanges.quote, metrics.quotes, "given"
+        )
     return ledger
 
 

@@ -49,6 +49,18 @@ transfers = Counter(
     "Transfers by outcome: committed, or the refusal's error code.",
     ["outcome"],
 )
+exchanges = Counter(
+    "ledger_exchanges",
+    "Currency exchanges (transfers with a quote) by outcome: committed, or the refusal's "
+    "error code (QUOTE_USED, QUOTE_EXPIRED, ...).",
+    ["outcome"],
+)
+quotes = Counter(
+    "ledger_quotes",
+    "Exchange quotes by outcome: given, or the refusal's error code (RATES_UNAVAILABLE, "
+    "RATES_STALE, ...).",
+    ["outcome"],
+)
 transfer_retries = Counter(
     "ledger_transfer_retries",
     "Transfer commits that failed and were planned or sent again, by cause "

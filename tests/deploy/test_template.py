@@ -16,7 +16,7 @@ import pytest
 import yaml
 from cfnlint.decode import decode
 
-from services.dynamo.table import STREAM, TABLE_SHAPE
+from services.dynamo.table import STREAM, TABLE_SHAPE, TTL_ATTRIBUTE
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,8 @@ METRICS: dict[str, set[str]] = {
     "ledger_graphql_requests_total": {"operation_type", "operation_name", "outcome"},
     "ledger_graphql_request_duration_seconds": {"operation_type", "operation_name"},
     "ledger_transfers_total": {"outcome"},
+    "ledger_exchanges_total": {"outcome"},
+    "ledger_quotes_total": {"outcome"},
     "ledger_transfer_retries_total": {"cause"},
     "ledger_dynamodb_calls_total": {"operation", "outcome"},
     "ledger_dynamodb_call_duration_seconds": {"operation"},
@@ -121,10 +123,11 @@ def test_the_table_is_the_one_the_code_defines(template: dict[str, Any]) -> None
     assert table["BillingMode"] == TABLE_SHAPE["BillingMode"] == "PAY_PER_REQUEST"
     assert table["StreamSpecification"]["StreamViewType"] == STREAM["StreamViewType"]
     assert STREAM["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    # The code defines no secondary index and no TTL; the template must not invent them.
+    # The code defines no secondary index; the template must not invent one.
     assert "GlobalSecondaryIndexes" not in table
     assert "LocalSecondaryIndexes" not in table
-    assert "TimeToLiveSpecification" not in table
+    # The code's TTL attribute (exchange quotes expire by it), and only that one.
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
 
 
 def test_the_table_is_protected(template: dict[str, Any]) -> None:
