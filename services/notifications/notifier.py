@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
@@ -259,8 +260,11 @@ class Notifier:
                 if attempt + 1 < self._max_attempts:
                     await self._backoff.sleep(attempt)
                 continue
+            log.info(
+                "notification sent",
+                extra={**_log_fields(notification), "provider_message_id": provider_id},
+            )
             await self._record(notification, tries, provider_id=provider_id, error=None)
-            log.info("notification sent", extra=_log_fields(notification))
             return True
         await self._record(notification, tries, error=error)
         log.warning("notification failed", extra={**_log_fields(notification), "error": error})
@@ -274,8 +278,15 @@ class Notifier:
         provider_id: str | None = None,
         error: str | None,
     ) -> None:
-        """Write the outcome, retrying: a sent message left PENDING might be sent again."""
-        for attempt in range(3):
+        """Write the outcome, retrying. A failure left PENDING is only sent again (which is
+        right); a send left PENDING would be sent twice once stale, so the SENT mark is retried
+        until it is written or `stale_after` has passed (the duplicate window, logged with the
+        provider's message id so that the duplicate can be traced)."""
+        give_up_at = time.monotonic() + (
+            self._stale_after.total_seconds() if error is None else 0.0
+        )
+        attempt = 0
+        while True:
             try:
                 if error is None:
                     await self._outbox.mark_sent(notification, provider_id, tries)
@@ -283,11 +294,22 @@ class Notifier:
                     await self._outbox.mark_failed(notification, error, tries)
                 return
             except Exception as exc:  # noqa: BLE001 - logged; the record stays PENDING
-                log.error(
-                    "notification outcome not recorded",
-                    extra={**_log_fields(notification), "error": repr(exc), "attempt": attempt},
+                attempt += 1
+                last = attempt >= 3 and time.monotonic() >= give_up_at
+                log.log(
+                    logging.ERROR if last else logging.WARNING,
+                    "notification outcome not recorded"
+                    + (": it may be sent again" if last and error is None else ""),
+                    extra={
+                        **_log_fields(notification),
+                        "provider_message_id": provider_id,
+                        "error": repr(exc),
+                        "attempt": attempt,
+                    },
                 )
-                await self._backoff.sleep(attempt)
+                if last:
+                    return
+                await self._backoff.sleep(min(attempt - 1, 6))
 
     def _finished(self, task: asyncio.Task[bool]) -> None:
         self._in_flight.discard(task)
