@@ -11,6 +11,7 @@ reading the shard, and its checkpoint writes are refused (see `CheckpointStore.s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
@@ -54,19 +55,38 @@ class ShardLeases:
         self._clock = clock
         self._checked_at = float("-inf")
         self._known: frozenset[str] = frozenset()
+        self._lock = asyncio.Lock()
 
     def due(self) -> bool:
         return time.monotonic() - self._checked_at >= self._renew_every
 
     async def keep_alive(self, stream_arn: str) -> set[str]:
-        """Renew the held leases when due (between pages of a long read). Returns the lost."""
-        if not self.due():
-            return set()
-        return await self._renew(stream_arn)
+        """Renew the held leases when due (between pages, and from `heartbeat` while a page
+        is handled). Returns the shards whose lease was lost."""
+        async with self._lock:
+            if not self.due():
+                return set()
+            return await self._renew(stream_arn)
+
+    async def heartbeat(self, stream_arn: Callable[[], str | None]) -> None:
+        """Renew the held leases every third of their length until cancelled, however long
+        the handling of one page takes (`stream_arn`: the stream's, once known)."""
+        while True:
+            try:
+                arn = stream_arn()
+                if arn is not None:
+                    await self.keep_alive(arn)
+            except Exception as exc:  # noqa: BLE001 - the next beat tries again
+                log.warning("stream lease renewal failed", extra={"error": repr(exc)})
+            await asyncio.sleep(self._renew_every / 2)
 
     async def rebalance(self, stream_arn: str, readable: Sequence[str]) -> Rebalanced:
         """Heartbeat, renew, shed and take leases (when due, or when the readable shards
         changed). Returns the shards to read now."""
+        async with self._lock:
+            return await self._rebalance(stream_arn, readable)
+
+    async def _rebalance(self, stream_arn: str, readable: Sequence[str]) -> Rebalanced:
         shards = frozenset(readable)
         if not self.due() and shards == self._known:
             return Rebalanced(set(self.held))

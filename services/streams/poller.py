@@ -101,18 +101,30 @@ class StreamPoller:
 
     async def _poll_until(self, stop: asyncio.Event) -> None:
         failures = 0
-        while not stop.is_set():
-            try:
-                read = await self.poll_once()
-                failures = 0
-            except Exception as exc:  # noqa: BLE001 - the worker outlives any one failure
-                log.warning("stream poll failed", extra={"error": repr(exc), "attempt": failures})
-                self._forget_positions()
-                await self._wait(stop, self._backoff.delay(failures) + self._poll_interval)
-                failures += 1
-                continue
-            if not read:
-                await self._wait(stop, self._poll_interval)
+        heartbeat: asyncio.Task[None] | None = None
+        if self._leases is not None:
+            heartbeat = asyncio.create_task(self._leases.heartbeat(lambda: self._stream_arn))
+        try:
+            while not stop.is_set():
+                read = await self._poll_guarded(stop, failures)
+                failures = 0 if read is not None else failures + 1
+                if read == 0:
+                    await self._wait(stop, self._poll_interval)
+        finally:
+            if heartbeat is not None:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+
+    async def _poll_guarded(self, stop: asyncio.Event, failures: int) -> int | None:
+        """One round; None when it failed (logged, then backed off)."""
+        try:
+            return await self.poll_once()
+        except Exception as exc:  # noqa: BLE001 - the worker outlives any one failure
+            log.warning("stream poll failed", extra={"error": repr(exc), "attempt": failures})
+            self._forget_positions()
+            await self._wait(stop, self._backoff.delay(failures) + self._poll_interval)
+            return None
 
     async def catch_up(self, max_rounds: int = 10_000) -> int:
         """Poll until a round reads nothing new; returns the records read (tests, `--once`)."""
