@@ -28,6 +28,7 @@ from services.domain.events import BalanceChanged
 from services.domain.model import Account, Entry
 from services.notifications import templates
 from services.notifications.caps import RecipientCaps, is_suppressed
+from services.notifications.health import ProviderHealth
 from services.notifications.model import Channel, Message, Notification, Status
 from services.notifications.ports import Accounts, Outbox, PermanentSendError, Sender
 from services.retry import Backoff
@@ -80,6 +81,7 @@ class Notifier:
         self._max_waiting = max_in_flight * 10
         #: Claimed notifications left to the outbox alone (the queue was full).
         self.deferred = 0
+        self.health = ProviderHealth()
 
     async def handle(self, event: BalanceChanged) -> None:
         """Stream handler: record the event's notifications, then send them in the background.
@@ -108,7 +110,7 @@ class Notifier:
             await self._record(notification, 0, error=suppressed)  # FAILED, with the reason
             return
         if len(self._in_flight) < self._max_in_flight:
-            self._start(self._deliver(notification))
+            self._start(self._deliver(notification, new=True))
         elif len(self._waiting) < self._max_waiting:
             self._waiting.append(notification)
         else:
@@ -124,7 +126,7 @@ class Notifier:
         just_after = notification.updated_at + timedelta(microseconds=1)
         if not await self._outbox.reclaim(notification, just_after):
             return False
-        return await self._deliver(notification)
+        return await self._deliver(notification, new=True)
 
     async def drain(self) -> None:
         """Wait for every send started or queued so far (before returning from a Lambda, on
@@ -150,6 +152,8 @@ class Notifier:
         now = self._clock()
         stale_before = now - self._stale_after
         due: list[Notification] = []
+        #: Due, but their provider is down: sent once its probe (the first one) succeeds.
+        held: list[Notification] = []
         skipped = 0
         for notification in await self._outbox.open_notifications():
             if (
@@ -165,17 +169,29 @@ class Notifier:
                     continue
             elif notification.updated_at >= stale_before:
                 continue  # being sent, or queued for a slot
-            if await self._outbox.reclaim(notification, stale_before):
+            probe = self.health.down(notification.channel)
+            if probe and any(n.channel is notification.channel for n in due):
+                held.append(notification)
+            elif await self._outbox.reclaim(notification, stale_before):
                 due.append(replace(notification, status=Status.PENDING))
+        outcomes = await self._send_all(due)
+        back = []
+        for notification in held:
+            up = not self.health.down(notification.channel)
+            if up and await self._outbox.reclaim(notification, stale_before):
+                back.append(replace(notification, status=Status.PENDING))
+        outcomes += await self._send_all(back)
+        sent = sum(outcomes)
+        return RetryReport(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
+
+    async def _send_all(self, notifications: list[Notification]) -> list[bool]:
         slots = asyncio.Semaphore(self._max_in_flight)
 
         async def send(notification: Notification) -> bool:
             async with slots:
                 return await self._deliver(notification)
 
-        outcomes = await asyncio.gather(*(send(n) for n in due))
-        sent = sum(outcomes)
-        return RetryReport(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
+        return list(await asyncio.gather(*(send(n) for n in notifications)))
 
     async def dead_letters(self) -> list[Notification]:
         """Unsent notifications older than the maximum age: no longer retried automatically
@@ -243,11 +259,16 @@ class Notifier:
             updated_at=now,
         )
 
-    async def _deliver(self, notification: Notification) -> bool:
-        """Send with retries, then record the outcome. True when sent."""
+    async def _deliver(self, notification: Notification, *, new: bool = False) -> bool:
+        """Send with retries, then record the outcome. True when sent. A `new` one is not
+        tried while its provider is down (the sweep probes it, then sends the rest)."""
         sender = self._senders[notification.channel]
         error = "no attempt made"
         tries = 0
+        if new and self.health.down(notification.channel):
+            last = self.health.last_error(notification.channel)
+            await self._record(notification, 0, error=f"not tried, provider down: {last}")
+            return False
         for attempt in range(self._max_attempts):
             tries += 1
             try:
@@ -257,9 +278,11 @@ class Notifier:
                 break
             except Exception as exc:  # noqa: BLE001 - any provider failure is retried, then kept
                 error = repr(exc)
+                self.health.failed(notification.channel, error)
                 if attempt + 1 < self._max_attempts:
                     await self._backoff.sleep(attempt)
                 continue
+            self.health.succeeded(notification.channel)
             log.info(
                 "notification sent",
                 extra={**_log_fields(notification), "provider_message_id": provider_id},

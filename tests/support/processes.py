@@ -33,7 +33,7 @@ def settings_env(settings: Settings, home: Path) -> dict[str, str]:
     )
     for name, field in type(settings).model_fields.items():
         value = getattr(settings, name)
-        if value is None or value == field.default:
+        if value is None or value == field.get_default(call_default_factory=True):
             continue
         alias = field.validation_alias
         key = alias.choices[0] if isinstance(alias, AliasChoices) else f"LEDGER_{name.upper()}"
