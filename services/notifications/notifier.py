@@ -72,6 +72,8 @@ class Notifier:
         self._stale_after = stale_after
         self._clock = clock
         self._in_flight: set[asyncio.Task[bool]] = set()
+        #: Claims whose caller was cancelled: they still finish, and `drain` waits for them.
+        self._claiming: set[asyncio.Task[None]] = set()
         #: Older notifications are no longer retried automatically: the dead-letter listing.
         self.max_age_seconds = max_age.total_seconds()
         self.sweep_every_seconds = sweep_every.total_seconds()
@@ -99,8 +101,11 @@ class Notifier:
             if notification is None:
                 continue  # no e-mail address or phone number: nothing to send
             # Shielded: a worker stopped right here still dispatches what it claimed, so a
-            # claim never stays PENDING with nobody to send it.
-            await asyncio.shield(self._claim_and_dispatch(notification))
+            # claim never stays PENDING with nobody to send it (and `drain` waits for it).
+            claiming = asyncio.ensure_future(self._claim_and_dispatch(notification))
+            self._claiming.add(claiming)
+            claiming.add_done_callback(self._claiming.discard)
+            await asyncio.shield(claiming)
 
     async def _claim_and_dispatch(self, notification: Notification) -> None:
         """Claim, then start the send or queue it: never waits for a provider or a slot."""
@@ -131,8 +136,8 @@ class Notifier:
     async def drain(self) -> None:
         """Wait for every send started or queued so far (before returning from a Lambda, on
         shutdown)."""
-        while self._in_flight:
-            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+        while self._in_flight or self._claiming:
+            await asyncio.gather(*self._claiming, *self._in_flight, return_exceptions=True)
 
     async def failed(self) -> list[Notification]:
         """Notifications that need a retry: FAILED ones and PENDING ones left by a dead worker."""
