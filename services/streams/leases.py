@@ -56,6 +56,8 @@ class ShardLeases:
         self._checked_at = float("-inf")
         self._known: frozenset[str] = frozenset()
         self._lock = asyncio.Lock()
+        #: Holding less than its share: look for a released or expired lease every round.
+        self._wanting = True
 
     def due(self) -> bool:
         return time.monotonic() - self._checked_at >= self._renew_every
@@ -88,13 +90,14 @@ class ShardLeases:
 
     async def _rebalance(self, stream_arn: str, readable: Sequence[str]) -> Rebalanced:
         shards = frozenset(readable)
-        if not self.due() and shards == self._known:
+        if not self.due() and shards == self._known and not self._wanting:
             return Rebalanced(set(self.held))
         self._known = shards
-        await self._renew(stream_arn)
         done = sorted(self.held - shards)  # finished (or trimmed): nothing left to read
         if done:
             await self._release(stream_arn, done)
+        if self.due():
+            await self._renew(stream_arn)
         now = self._clock()
         table = await self._store.load(stream_arn)
         workers = {w for w, until in table.workers.items() if until > now} | {self.owner}
@@ -120,6 +123,7 @@ class ShardLeases:
                     "stream shard leased",
                     extra={"owner": self.owner, "shard_id": shard_id, "taken_from": taken_from},
                 )
+        self._wanting = len(self.held) < share
         return Rebalanced(set(self.held), gained)
 
     def lost(self, shard_id: str) -> None:

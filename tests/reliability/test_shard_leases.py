@@ -207,3 +207,24 @@ async def test_three_wired_workers_on_the_endpoints_stream_handle_each_record_on
         counts = handled.counts()
         assert len(counts) == 31
         assert set(counts.values()) == {1}
+
+
+async def test_a_stopped_worker_hands_its_shard_over_at_once(stream_settings: Settings) -> None:
+    settings = stream_settings.model_copy(update={"stream_lease_seconds": 60.0})
+    handled = Handled()
+    async with bootstrap(settings) as second:
+        second.stream_worker._processor = StreamProcessor([handled.recorder("second")])
+        async with bootstrap(settings) as first:
+            first.stream_worker._processor = StreamProcessor([handled.recorder("first")])
+            await first.ledger.create_account_with_balance("a", "10")
+            await first.stream_worker.catch_up()
+            await second.stream_worker.catch_up()
+            assert held(first.stream_worker)
+            assert not held(second.stream_worker)
+        # The first one stopped cleanly (its lease released), long before the lease's 60 s.
+        await second.ledger.create_account_with_balance("b", "10")
+        started = time.monotonic()
+        await second.stream_worker.catch_up()
+        assert time.monotonic() - started < 10
+        assert handled.by["first"] == [("a", 1)]
+        assert handled.by["second"] == [("b", 1)]
