@@ -77,7 +77,7 @@ def explained(
         index = first_index[key]
         windows = [
             (log.counts_before(at - DUPLICATE_WINDOW_SECONDS)[channel], count)
-            for at, count in ((at, counts) for at, counts in kills)
+            for at, count in kills
         ]
         if not any(low <= index < high for low, high in windows):
             problems.append(f"{key} (first copy #{index}) not sent just before a kill {windows}")

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from pydantic import AliasChoices, SecretStr
@@ -89,7 +88,3 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
-
-    def wait_alive(self, seconds: float = 0.5) -> None:
-        time.sleep(seconds)
-        assert self.alive(), self.log.read_text()[-3000:]
