@@ -35,7 +35,7 @@ from tests.streams.support import RedisServer, SmsGateway
 from tests.support.processes import WorkerProcess
 
 #: Seconds before a SIGKILL within which a provider's accept may still lack its SENT mark.
-DUPLICATE_WINDOW_SECONDS = 3.0
+DUPLICATE_WINDOW_SECONDS = 5.0
 
 
 class ProviderLog:
