@@ -200,7 +200,17 @@ class Settings(AuthSettings, ApiSettings, FxSettingsPart):
         default=1000, ge=1, le=1000, description="Records per GetRecords call."
     )
     stream_max_record_attempts: int = Field(
-        default=5, ge=1, description="Tries of a failing record before the worker skips it."
+        default=5,
+        ge=1,
+        description="Tries of an undecodable record before the worker skips it; a record "
+        "whose handlers fail is never skipped (its shard retries it with backoff, logged as an "
+        "error from this many tries on).",
+    )
+    stream_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Length of a stream worker's lease on a shard (renewed every third of it); "
+        "a dead worker's shards are taken over after it.",
     )
     subscriber_queue_size: int = Field(
         default=256, ge=1, description="Changes waiting per subscriber before it is closed."

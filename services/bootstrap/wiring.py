@@ -23,6 +23,7 @@ from services.dynamo.client import (
     open_client,
     open_dynamodb,
 )
+from services.dynamo.leases import DynamoLeaseStore
 from services.dynamo.notify_caps import DynamoHourlyCounter
 from services.hub import BalanceFeed, EventHub
 from services.identity.wiring import Identity, build_identity, check_serving
@@ -36,6 +37,7 @@ from services.ratelimit import RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
 from services.streams import Handler, StreamPoller, StreamProcessor
+from services.streams.leases import ShardLeases
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -132,7 +134,7 @@ class Wiring:
         return notifier, processor
 
     async def poller(self, settings: Settings, processor: StreamProcessor) -> StreamPoller:
-        return observed.poller()(
+        poller = observed.poller()(
             streams=await open_client(self.stack, self.session, "dynamodbstreams", settings),
             dynamodb=self.dynamodb,
             table_name=settings.table_name,
@@ -141,7 +143,13 @@ class Wiring:
             poll_interval_seconds=settings.stream_poll_interval_seconds,
             batch_size=settings.stream_batch_size,
             max_record_attempts=settings.stream_max_record_attempts,
+            leases=ShardLeases(
+                DynamoLeaseStore(self.dynamodb, settings.table_name),
+                lease_seconds=settings.stream_lease_seconds,
+            ),
         )
+        self.stack.push_async_callback(poller.close)
+        return poller
 
 
 def balance_feed(settings: Settings, hub: EventHub, ledger: Ledger) -> BalanceFeed:

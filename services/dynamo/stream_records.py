@@ -55,7 +55,9 @@ def decode_record(record: Mapping[str, Any]) -> DomainEvent | None:
 
 
 #: Items the stream worker writes itself: reading them back is no news.
-BOOKKEEPING_TYPES = frozenset({"STREAM_CHECKPOINT", "NOTIFICATION", "NOTIFICATION_OPEN"})
+BOOKKEEPING_TYPES = frozenset(
+    {"STREAM_CHECKPOINT", "STREAM_LEASE", "STREAM_WORKER", "NOTIFICATION", "NOTIFICATION_OPEN"}
+)
 
 
 def is_bookkeeping(record: Mapping[str, Any]) -> bool:

@@ -5,6 +5,10 @@ subscription per account, however many local subscribers) and fans out locally. 
 drops messages while a connection is down, so each server tracks the last version it has
 seen per account and fills any gap from the table: on a version jump, and whenever a channel
 subscription is (re)confirmed after a reconnect.
+
+A publish that fails is not left for the account's next event to reveal: the account's latest
+unpublished change is kept and published again in the background, with backoff, until Redis
+takes it; every server's subscribers then fill whatever it jumps over from the table.
 """
 
 from __future__ import annotations
@@ -65,13 +69,58 @@ class RedisHub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._backoff = Backoff(0.05, 2.0)
         self._closed = False
+        #: The newest change per account that Redis has not taken yet.
+        self._unpublished: dict[str, BalanceChanged] = {}
+        self._republisher: asyncio.Task[None] | None = None
 
     def channel(self, account_id: str) -> str:
         return f"{self._prefix}{account_id}"
 
     async def publish(self, event: BalanceChanged) -> None:
-        """Raises RedisError when Redis cannot be reached (subscribers fill the gap later)."""
-        await self._publisher.publish(self.channel(event.account_id), wire.dumps(event))
+        """Publish, or (Redis unreachable) keep the change to publish again in the background.
+        Never raises for Redis: the stream worker goes on, subscribers get the change when
+        Redis is back, not at the account's next event."""
+        pending = self._unpublished.get(event.account_id)
+        if pending is not None:  # keep the order: the republisher sends the newest
+            if event.version > pending.version:
+                self._unpublished[event.account_id] = event
+            return
+        try:
+            await self._publisher.publish(self.channel(event.account_id), wire.dumps(event))
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "redis publish failed: retrying in the background",
+                extra={"account_id": event.account_id, "error": repr(exc)},
+            )
+            self._unpublished[event.account_id] = event
+            if self._republisher is None or self._republisher.done():
+                self._republisher = asyncio.get_running_loop().create_task(self._republish())
+
+    def unpublished(self) -> int:
+        """Accounts whose latest change Redis has not taken yet (readiness, tests)."""
+        return len(self._unpublished)
+
+    async def _republish(self) -> None:
+        attempt = 0
+        while self._unpublished and not self._closed:
+            await self._backoff.sleep(attempt)
+            for account_id, event in list(self._unpublished.items()):
+                try:
+                    await self._publisher.publish(self.channel(account_id), wire.dumps(event))
+                except (RedisError, OSError) as exc:
+                    attempt += 1
+                    log.warning("redis publish retry failed", extra={"error": repr(exc)})
+                    break
+                if self._unpublished.get(account_id) is event:
+                    del self._unpublished[account_id]
+                # else a newer change came meanwhile: the next round sends it
+            else:
+                attempt = 0
+        if self._unpublished:
+            log.error(
+                "redis hub closed with unpublished changes",
+                extra={"accounts": len(self._unpublished)},
+            )
 
     async def subscribe(self, account_id: str, *, capacity: int | None = None) -> Subscription:
         subscription = self._local.add(account_id, capacity=capacity)
@@ -95,7 +144,11 @@ class RedisHub:
     async def close(self) -> None:
         self._closed = True
         await self._local.close()
-        tasks = [*self._tasks, *([self._reader] if self._reader else [])]
+        tasks = [
+            *self._tasks,
+            *([self._reader] if self._reader else []),
+            *([self._republisher] if self._republisher else []),
+        ]
         for task in tasks:
             task.cancel()
         for task in tasks:

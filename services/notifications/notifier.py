@@ -14,11 +14,10 @@ is FAILED (with the error) until `retry_failed` sends it again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,26 +25,21 @@ from services.domain.errors import AccountNotFound
 from services.domain.events import BalanceChanged
 from services.domain.model import Account, Entry
 from services.notifications import templates
-from services.notifications.caps import RecipientCaps, is_suppressed
+from services.notifications.caps import RecipientCaps
+from services.notifications.health import ProviderHealth
 from services.notifications.model import Channel, Message, Notification, Status
 from services.notifications.ports import Accounts, Outbox, PermanentSendError, Sender
+from services.notifications.sweeps import RetrySweeps
 from services.retry import Backoff
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RetryReport:
-    sent: int
-    failed: int
-    skipped: int
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Notifier:
+class Notifier(RetrySweeps):
     def __init__(
         self,
         accounts: Accounts,
@@ -70,6 +64,8 @@ class Notifier:
         self._stale_after = stale_after
         self._clock = clock
         self._in_flight: set[asyncio.Task[bool]] = set()
+        #: Claims whose caller was cancelled: they still finish, and `drain` waits for them.
+        self._claiming: set[asyncio.Task[None]] = set()
         #: Older notifications are no longer retried automatically: the dead-letter listing.
         self.max_age_seconds = max_age.total_seconds()
         self.sweep_every_seconds = sweep_every.total_seconds()
@@ -79,6 +75,7 @@ class Notifier:
         self._max_waiting = max_in_flight * 10
         #: Claimed notifications left to the outbox alone (the queue was full).
         self.deferred = 0
+        self.health = ProviderHealth()
 
     async def handle(self, event: BalanceChanged) -> None:
         """Stream handler: record the event's notifications, then send them in the background.
@@ -96,8 +93,11 @@ class Notifier:
             if notification is None:
                 continue  # no e-mail address or phone number: nothing to send
             # Shielded: a worker stopped right here still dispatches what it claimed, so a
-            # claim never stays PENDING with nobody to send it.
-            await asyncio.shield(self._claim_and_dispatch(notification))
+            # claim never stays PENDING with nobody to send it (and `drain` waits for it).
+            claiming = asyncio.ensure_future(self._claim_and_dispatch(notification))
+            self._claiming.add(claiming)
+            claiming.add_done_callback(self._claiming.discard)
+            await asyncio.shield(claiming)
 
     async def _claim_and_dispatch(self, notification: Notification) -> None:
         """Claim, then start the send or queue it: never waits for a provider or a slot."""
@@ -107,7 +107,7 @@ class Notifier:
             await self._record(notification, 0, error=suppressed)  # FAILED, with the reason
             return
         if len(self._in_flight) < self._max_in_flight:
-            self._start(self._deliver(notification))
+            self._start(self._deliver(notification, new=True))
         elif len(self._waiting) < self._max_waiting:
             self._waiting.append(notification)
         else:
@@ -123,101 +123,13 @@ class Notifier:
         just_after = notification.updated_at + timedelta(microseconds=1)
         if not await self._outbox.reclaim(notification, just_after):
             return False
-        return await self._deliver(notification)
+        return await self._deliver(notification, new=True)
 
     async def drain(self) -> None:
         """Wait for every send started or queued so far (before returning from a Lambda, on
         shutdown)."""
-        while self._in_flight:
-            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
-
-    async def failed(self) -> list[Notification]:
-        """Notifications that need a retry: FAILED ones and PENDING ones left by a dead worker."""
-        stale_before = self._clock() - self._stale_after
-        return [
-            n
-            for n in await self._outbox.open_notifications()
-            if n.status is Status.FAILED
-            or (n.status is Status.PENDING and n.updated_at < stale_before)
-        ]
-
-    async def sweep_once(self) -> RetryReport:
-        """Send again, automatically, what is due: FAILED notifications whose backoff (doubling
-        with their attempts) has passed, and PENDING ones nobody touched for `stale_after` (a
-        worker died, or a claim was left to the outbox); never one older than `max_age`,
-        which stays in `dead_letters()`. Waits for the sends it starts."""
-        now = self._clock()
-        stale_before = now - self._stale_after
-        due: list[Notification] = []
-        skipped = 0
-        for notification in await self._outbox.open_notifications():
-            if (
-                notification.channel not in self._senders
-                or self._is_dead(notification, now)
-                or is_suppressed(notification)
-            ):
-                skipped += 1
-                continue
-            if notification.status is Status.FAILED:
-                wait = min(self._backoff.base_seconds * 2 ** min(notification.attempts, 20), 3600)
-                if notification.updated_at + timedelta(seconds=wait) > now:
-                    continue
-            elif notification.updated_at >= stale_before:
-                continue  # being sent, or queued for a slot
-            if await self._outbox.reclaim(notification, stale_before):
-                due.append(replace(notification, status=Status.PENDING))
-        slots = asyncio.Semaphore(self._max_in_flight)
-
-        async def send(notification: Notification) -> bool:
-            async with slots:
-                return await self._deliver(notification)
-
-        outcomes = await asyncio.gather(*(send(n) for n in due))
-        sent = sum(outcomes)
-        return RetryReport(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
-
-    async def dead_letters(self) -> list[Notification]:
-        """Unsent notifications older than the maximum age: no longer retried automatically
-        (`ledger notifications retry` still sends them)."""
-        now = self._clock()
-        return [n for n in await self._outbox.open_notifications() if self._is_dead(n, now)]
-
-    async def run_sweeps(self, stop: asyncio.Event | None = None) -> None:
-        """`sweep_once` every `sweep_every` until cancelled (or `stop` is set)."""
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
-            try:
-                report = await self.sweep_once()
-                if report.sent or report.failed:
-                    log.info(
-                        "notification sweep",
-                        extra={"sent": report.sent, "failed": report.failed},
-                    )
-            except Exception as exc:  # noqa: BLE001 - the sweeper outlives any one failure
-                log.warning("notification sweep failed", extra={"error": repr(exc)})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.sweep_every_seconds)
-
-    def _is_dead(self, notification: Notification, now: datetime) -> bool:
-        return (now - notification.created_at).total_seconds() > self.max_age_seconds
-
-    async def retry_failed(self) -> RetryReport:
-        """Send every failed (or abandoned) notification again, once each."""
-        sent = failed = skipped = 0
-        stale_before = self._clock() - self._stale_after
-        for notification in await self.failed():
-            if notification.channel not in self._senders:
-                skipped += 1
-                continue
-            if not await self._outbox.reclaim(notification, stale_before):
-                skipped += 1
-                continue
-            retried = replace(notification, status=Status.PENDING)
-            if await self._deliver(retried):
-                sent += 1
-            else:
-                failed += 1
-        return RetryReport(sent=sent, failed=failed, skipped=skipped)
+        while self._in_flight or self._claiming:
+            await asyncio.gather(*self._claiming, *self._in_flight, return_exceptions=True)
 
     def _build(self, channel: Channel, entry: Entry, account: Account) -> Notification | None:
         recipient = account.email if channel is Channel.EMAIL else account.phone
@@ -242,11 +154,16 @@ class Notifier:
             updated_at=now,
         )
 
-    async def _deliver(self, notification: Notification) -> bool:
-        """Send with retries, then record the outcome. True when sent."""
+    async def _deliver(self, notification: Notification, *, new: bool = False) -> bool:
+        """Send with retries, then record the outcome. True when sent. A `new` one is not
+        tried while its provider is down (the sweep probes it, then sends the rest)."""
         sender = self._senders[notification.channel]
         error = "no attempt made"
         tries = 0
+        if new and self.health.down(notification.channel):
+            last = self.health.last_error(notification.channel)
+            await self._record(notification, 0, error=f"not tried, provider down: {last}")
+            return False
         for attempt in range(self._max_attempts):
             tries += 1
             try:
@@ -256,11 +173,16 @@ class Notifier:
                 break
             except Exception as exc:  # noqa: BLE001 - any provider failure is retried, then kept
                 error = repr(exc)
+                self.health.failed(notification.channel, error)
                 if attempt + 1 < self._max_attempts:
                     await self._backoff.sleep(attempt)
                 continue
+            self.health.succeeded(notification.channel)
+            log.info(
+                "notification sent",
+                extra={**_log_fields(notification), "provider_message_id": provider_id},
+            )
             await self._record(notification, tries, provider_id=provider_id, error=None)
-            log.info("notification sent", extra=_log_fields(notification))
             return True
         await self._record(notification, tries, error=error)
         log.warning("notification failed", extra={**_log_fields(notification), "error": error})
@@ -274,8 +196,15 @@ class Notifier:
         provider_id: str | None = None,
         error: str | None,
     ) -> None:
-        """Write the outcome, retrying: a sent message left PENDING might be sent again."""
-        for attempt in range(3):
+        """Write the outcome, retrying. A failure left PENDING is only sent again (which is
+        right); a send left PENDING would be sent twice once stale, so the SENT mark is retried
+        until it is written or `stale_after` has passed (the duplicate window, logged with the
+        provider's message id so that the duplicate can be traced)."""
+        give_up_at = time.monotonic() + (
+            self._stale_after.total_seconds() if error is None else 0.0
+        )
+        attempt = 0
+        while True:
             try:
                 if error is None:
                     await self._outbox.mark_sent(notification, provider_id, tries)
@@ -283,11 +212,22 @@ class Notifier:
                     await self._outbox.mark_failed(notification, error, tries)
                 return
             except Exception as exc:  # noqa: BLE001 - logged; the record stays PENDING
-                log.error(
-                    "notification outcome not recorded",
-                    extra={**_log_fields(notification), "error": repr(exc), "attempt": attempt},
+                attempt += 1
+                last = attempt >= 3 and time.monotonic() >= give_up_at
+                log.log(
+                    logging.ERROR if last else logging.WARNING,
+                    "notification outcome not recorded"
+                    + (": it may be sent again" if last and error is None else ""),
+                    extra={
+                        **_log_fields(notification),
+                        "provider_message_id": provider_id,
+                        "error": repr(exc),
+                        "attempt": attempt,
+                    },
                 )
-                await self._backoff.sleep(attempt)
+                if last:
+                    return
+                await self._backoff.sleep(min(attempt - 1, 6))
 
     def _finished(self, task: asyncio.Task[bool]) -> None:
         self._in_flight.discard(task)

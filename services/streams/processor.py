@@ -42,6 +42,8 @@ class BatchResult:
     events: int = 0
     #: Sequence numbers of the records that failed, in stream order.
     failed: list[str] = field(default_factory=list)
+    #: Those of `failed` that cannot be decoded: no retry will ever handle them.
+    undecodable: list[str] = field(default_factory=list)
 
 
 class StreamProcessor:
@@ -62,6 +64,7 @@ class StreamProcessor:
         Never raises for a record: failures are returned, in stream order."""
         result = BatchResult(processed=len(records))
         failed: set[int] = set()
+        undecodable: set[int] = set()
         events: list[tuple[int, BalanceChanged]] = []
         for position, record in enumerate(records):
             try:
@@ -69,6 +72,7 @@ class StreamProcessor:
             except UndecodableRecord as exc:
                 log.error("stream record undecodable", extra={"reason": str(exc)})
                 failed.add(position)
+                undecodable.add(position)
                 continue
             if isinstance(event, BalanceChanged):
                 events.append((position, event))
@@ -78,6 +82,7 @@ class StreamProcessor:
                 if handler.required:
                     failed.add(position)
         result.failed = [sequence_number(records[p]) for p in sorted(failed)]
+        result.undecodable = [sequence_number(records[p]) for p in sorted(undecodable)]
         return result
 
     async def _run_handler(

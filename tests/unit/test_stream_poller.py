@@ -111,7 +111,9 @@ class MemoryCheckpoints:
     async def load(self, stream_arn: str) -> dict[str, ShardCheckpoint]:
         return dict(self.saved)
 
-    async def save(self, stream_arn: str, checkpoint: ShardCheckpoint) -> None:
+    async def save(
+        self, stream_arn: str, checkpoint: ShardCheckpoint, *, owner: str | None = None
+    ) -> None:
         self.writes += 1
         self.saved[checkpoint.shard_id] = checkpoint
 
