@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import AliasChoices
+from pydantic import AliasChoices, SecretStr
 
 from bench.procs import cpu_seconds, free_port, rss_bytes
 from services.settings import Settings
@@ -43,7 +43,7 @@ def unconfigured_environment(home: Path) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "LEDGER_", "BOTO_"))
+        if not name.startswith(("AWS_", "LEDGER_", "BOTO_", "OTEL_"))
     }
     env.update(
         HOME=str(home),
@@ -56,12 +56,12 @@ def unconfigured_environment(home: Path) -> dict[str, str]:
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
-    """The LEDGER_* variables that reproduce the fields set explicitly on `settings`."""
+    """The LEDGER_* (and AWS_*) variables that make a `ledger` process read `settings`: every
+    value that differs from its default."""
     environment = {}
-    for name in sorted(settings.model_fields_set):
-        field = Settings.model_fields[name]
+    for name, field in type(settings).model_fields.items():
         value = getattr(settings, name)
-        if value is None:
+        if value is None or value == field.get_default(call_default_factory=True):
             continue
         alias = field.validation_alias
         variable = (
@@ -72,12 +72,12 @@ def settings_environment(settings: Settings) -> dict[str, str]:
 
 
 def env_text(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list | tuple | dict | set):
-        return json.dumps(sorted(value) if isinstance(value, set) else value)
-    if hasattr(value, "get_secret_value"):
-        return str(value.get_secret_value())
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        return json.dumps(sorted(value) if isinstance(value, set | frozenset) else value)
     return str(value)
 
 

@@ -3,49 +3,20 @@ configured from a Settings object through its environment variables."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from pydantic import AliasChoices, SecretStr
-
 from services.settings import Settings
+from tests.support.app_process import settings_environment, unconfigured_environment
 
 
 def settings_env(settings: Settings, home: Path) -> dict[str, str]:
-    """The environment that makes a `ledger` process read `settings` (values that differ
-    from the defaults), away from any AWS configuration of this machine."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("LEDGER_", "AWS_", "OTEL_"))
-    }
-    env.update(
-        HOME=str(home),
-        AWS_CONFIG_FILE=str(home / "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    for name, field in type(settings).model_fields.items():
-        value = getattr(settings, name)
-        if value is None or value == field.get_default(call_default_factory=True):
-            continue
-        alias = field.validation_alias
-        key = alias.choices[0] if isinstance(alias, AliasChoices) else f"LEDGER_{name.upper()}"
-        assert isinstance(key, str)
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if isinstance(value, bool):
-            env[key] = "true" if value else "false"
-        elif isinstance(value, list | dict | tuple | set | frozenset):
-            env[key] = json.dumps(sorted(value) if isinstance(value, set | frozenset) else value)
-        else:
-            env[key] = str(value)
-    return env
+    """The environment that makes a `ledger` process read `settings`, away from any AWS
+    configuration of this machine."""
+    return {**unconfigured_environment(home), **settings_environment(settings)}
 
 
 class WorkerProcess:
