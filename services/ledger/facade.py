@@ -16,6 +16,7 @@ from services.ledger.accounts import AccountService
 from services.ledger.acting import ActingLedger
 from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
+from services.ledger.commits import Commits
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
 from services.ledger.integrity import IntegrityReader, IntegrityService
@@ -54,6 +55,9 @@ class Ledger:
         self._on_close = on_close
         # One cache shared by the use cases: what one writes, the other plans from.
         cache = AccountCache(settings.account_cache_size)
+        #: The hook every commit path calls with the entries it committed: the composition
+        #: root attaches the live fast path here (`commits.attach(listener)`).
+        self.commits = Commits()
         backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
         self.accounts = AccountService(
             store,
@@ -62,6 +66,7 @@ class Ledger:
             backoff=backoff,
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
+            commits=self.commits,
         )
         self.transfers = TransferService(
             store,
@@ -72,6 +77,7 @@ class Ledger:
             clock=clock,
             limiter=limiter or NoRateLimits(),
             max_waiting_per_account=settings.transfer_max_waiting_per_account,
+            commits=self.commits,
         )
         self.history = HistoryService(store, self.accounts)
         #: Multi-posting movements (batches); None when built without a movement store.
@@ -82,6 +88,7 @@ class Ledger:
                 backoff=backoff,
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
+                commits=self.commits,
             )
             if movements is not None
             else None
@@ -93,6 +100,7 @@ class Ledger:
                 backoff=backoff,
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
+                commits=self.commits,
             )
             if movements is not None
             else None

@@ -62,6 +62,7 @@ class StreamPoller:
         batch_size: int = 1000,
         shard_refresh_seconds: float = 10.0,
         max_record_attempts: int = 5,
+        delay_seconds: float = 0.0,
     ) -> None:
         self._streams = streams
         self._dynamodb = dynamodb
@@ -72,6 +73,8 @@ class StreamPoller:
         self._batch_size = batch_size
         self._refresh_every = shard_refresh_seconds
         self._max_record_attempts = max_record_attempts
+        #: Tests and benchmarks: a page is handled this long after it was read (AWS's lag).
+        self._delay = delay_seconds
         self._backoff = Backoff(0.1, 5.0)
         self._stream_arn: str | None = None
         self._shards: list[Shard] = []
@@ -251,6 +254,8 @@ class StreamPoller:
 
     async def _handle(self, shard: Shard, records: Sequence[Mapping[str, Any]]) -> bool:
         """Process a page. False when a record failed and should be read again later."""
+        if self._delay:
+            await asyncio.sleep(self._delay)
         result = await self._processor.process_records(records)
         for failed in result.failed:
             key = (shard.shard_id, failed)
