@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,12 @@ class SocketClock:
         while self._waiting and self._waiting[0][0] <= now:
             _, socket = self._waiting.popleft()
             if socket in self._sockets and not socket.is_initialised():
-                await _quietly(socket.init_timed_out())
+                await _quietly(socket.init_timed_out)
 
     async def _ping_all(self) -> None:
         due = [socket for socket in self._sockets if socket.wants_ping()]
         for start in range(0, len(due), CHUNK):
-            await asyncio.gather(*(_quietly(s.ping()) for s in due[start : start + CHUNK]))
+            await asyncio.gather(*(_quietly(s.ping) for s in due[start : start + CHUNK]))
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:
@@ -119,8 +119,10 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-async def _quietly(call: Awaitable[None]) -> None:
+async def _quietly(action: Callable[[], Awaitable[None]]) -> None:
+    # The coroutine is made here, inside the task: a task cancelled before it starts (the
+    # clock stopping mid-round) leaves no coroutine that was never awaited.
     try:
-        await call
+        await action()
     except Exception as exc:  # noqa: BLE001 - the socket is closing: its loop ends it
         log.debug("socket timer action not done", extra={"reason": repr(exc)})

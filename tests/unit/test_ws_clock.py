@@ -36,7 +36,10 @@ async def test_one_task_pings_every_ready_socket_and_times_out_the_silent() -> N
     for socket in [*ready, broken, silent]:
         clock.add(socket)
     tasks_with_clock = len(asyncio.all_tasks())
-    await asyncio.sleep(0.2)
+    for _ in range(500):  # two rounds of pings: 0.1 s unloaded, up to 5 s on a busy machine
+        if all(socket.pings >= 2 for socket in ready) and silent.timed_out:
+            break
+        await asyncio.sleep(0.01)
     assert all(socket.pings >= 2 for socket in ready)
     assert silent.timed_out
     assert silent.pings == 0
@@ -67,6 +70,9 @@ async def test_a_later_socket_with_an_earlier_deadline_wakes_the_clock() -> None
     await asyncio.sleep(0.08)  # the clock now sleeps towards the ping in 10 s
     late = FakeSocket(initialised=False)
     clock.add(late)
-    await asyncio.sleep(0.15)
+    for _ in range(300):  # well before the ping in 10 s
+        if late.timed_out:
+            break
+        await asyncio.sleep(0.01)
     assert late.timed_out
     await clock.aclose()
