@@ -26,7 +26,7 @@ Workload = Callable[[Run], Awaitable[Section]]
 
 
 def workloads() -> list[tuple[str, Workload]]:
-    from bench import auth, batch, fanout, history, hot, observability, transfers
+    from bench import auth, batch, density, fanout, history, hot, latency, observability, transfers
 
     return [
         ("1", transfers.workload),
@@ -36,6 +36,8 @@ def workloads() -> list[tuple[str, Workload]]:
         ("5", batch.workload),
         ("6", observability.workload),
         ("8", auth.workload),
+        ("9", latency.workload),
+        ("10", density.workload),
     ]
 
 

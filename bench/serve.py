@@ -9,11 +9,14 @@ that does no I/O, under the same uvicorn options: the floor of GraphQL over HTTP
 
 from __future__ import annotations
 
+import os
 import sys
+import tracemalloc
 from collections import Counter
 from typing import Any
 
 CALLS: Counter[str] = Counter()
+_SNAPSHOT: Any = None
 
 
 def count_aws_calls() -> None:
@@ -49,18 +52,41 @@ def instrument_app_factory() -> None:
         hub = getattr(services, "hub", None)
         count = getattr(hub, "subscriber_count", None)
         return JSONResponse(
-            {"calls": dict(CALLS), "subscribers": count() if callable(count) else None}
+            {
+                "calls": dict(CALLS),
+                "subscribers": count() if callable(count) else None,
+                # Python heap traced since start (BENCH_TRACEMALLOC=1), else None.
+                "traced": tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None,
+            }
         )
+
+    async def top(request: Request) -> JSONResponse:
+        """Where the Python heap grew since the last call (BENCH_TRACEMALLOC=1)."""
+        global _SNAPSHOT
+        if not tracemalloc.is_tracing():
+            return JSONResponse([])
+        snapshot = tracemalloc.take_snapshot()
+        lines = []
+        if _SNAPSHOT is not None:
+            by = request.query_params.get("by", "lineno")
+            for stat in snapshot.compare_to(_SNAPSHOT, by)[:40]:
+                frame = stat.traceback[0]
+                lines.append(f"{stat.size_diff:>10} {stat.count_diff:>7} {frame}")
+        _SNAPSHOT = snapshot
+        return JSONResponse(lines)
 
     def instrumented(*args: Any, **kwargs: Any) -> Any:
         app = create_app(*args, **kwargs)
         app.router.routes.insert(0, Route("/bench/stats", stats, methods=["GET"]))
+        app.router.routes.insert(0, Route("/bench/top", top, methods=["GET"]))
         return app
 
     app_module.create_app = instrumented
 
 
 def serve_ledger(port: int) -> None:
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        tracemalloc.start(1)
     count_aws_calls()
     instrument_app_factory()
     from entrypoints.cli import app

@@ -22,7 +22,9 @@ TRANSFER = (
     "{ transfer { id amount createdAt } userErrors { code message } } }"
 )
 CONCURRENCY = (1, 16, 64)
-TARGET = 1.3
+TARGET, STRETCH = 1.3, 1.15
+#: A target is met only when beaten by more than this (the run's noise on a shared machine).
+NOISE = 0.10
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ async def run_transfers(run: Run, server: Server, table: str) -> Section:
                     service.cpu_per_op, baseline_bare.cpu_per_op + baseline_raw.cpu_per_op
                 )
                 ratios.append(f"{ratio(value)} at {concurrency}")
-                met = met and value <= TARGET
+                met = met and value <= TARGET / (1 + NOISE)
                 section.rows.append(
                     [
                         "CPU ratio service / (a + b)",
@@ -181,8 +183,8 @@ async def run_transfers(run: Run, server: Server, table: str) -> Section:
     section.targets.append(
         Target(
             "1. service CPU per transfer / (bare mutation CPU + raw client CPU)",
-            f"<= {TARGET}",
-            ", ".join(ratios),
+            f"<= {TARGET} (stretch {STRETCH})",
+            ", ".join(ratios) + f" (met below {TARGET / (1 + NOISE):.2f}: 10% noise margin)",
             met,
         )
     )
@@ -201,8 +203,9 @@ async def run_transfers(run: Run, server: Server, table: str) -> Section:
         "operations at concurrency 1, 16 and 64. CPU is user + system time of the server "
         "process read from the OS (/proc/PID/stat, 10 ms ticks) before and after the timed "
         "part; for (a) it is the "
-        "client process's own CPU clock around its timed loop. Latency is per operation, "
-        "measured by the client."
+        "client process's own CPU clock around its timed loop, whose aioboto3 client keeps "
+        "botocore's default client-side parameter validation (the service's own DynamoDB "
+        "client skips it). Latency is per operation, measured by the client."
     )
     return section
 

@@ -40,6 +40,7 @@ from entrypoints.http_media import (
 from entrypoints.json_input import decode_request_json
 from entrypoints.limits import client_address, rate_key, refused, too_many_requests
 from entrypoints.transport import OpenSockets, TransportLimits, refusal
+from entrypoints.ws_clock import SocketClock
 from graph.context import Context
 from graph.masking import shortened
 from services.domain.errors import ErrorCode
@@ -93,6 +94,8 @@ class LedgerGraphQL(GraphQL[Context, None]):
             connection_init_wait_timeout=limits.connection_init_timeout,
         )
         self.sockets = OpenSockets(limits)
+        #: The keep-alive and init-timeout timers of every websocket of this view.
+        self.clock = SocketClock(keep_alive_seconds, limits.connection_init_timeout.total_seconds())
         template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")
         self._graphiql_page = template.replace("{static}", STATIC_PATH)
 

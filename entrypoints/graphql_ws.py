@@ -32,6 +32,7 @@ from strawberry.types.unset import UnsetType
 
 from entrypoints.limits import operation_refused, rate_key
 from entrypoints.transport import TOO_MANY_SOCKETS
+from entrypoints.ws_clock import SocketClock
 from entrypoints.ws_messages import malformed
 from graph.context import Context
 from graph.masking import truncated
@@ -83,6 +84,9 @@ class CredentialWatch:
         self._task: asyncio.Task[None] | None = None
 
     def start(self, context: Context, close: Closer, recheck_seconds: float) -> None:
+        principal = context.principal
+        if principal is None or (principal.api_key_id is None and principal.expires_at is None):
+            return  # nothing can expire (a development-disabled or system principal): no task
         if self._task is None:
             self._task = asyncio.create_task(watch_credential(context, close, recheck_seconds))
 
@@ -91,6 +95,12 @@ class CredentialWatch:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected, RuntimeError):
                 await self._task
+
+
+def clock_of(view: Any) -> SocketClock:
+    """The SocketClock of the view (LedgerGraphQL) that built the handler."""
+    clock: SocketClock = view.clock
+    return clock
 
 
 async def yield_to_others() -> None:
@@ -126,19 +136,29 @@ class SocketClaim:
 
 class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with a `ping` every `view.keep_alive_interval` seconds, once
-    acknowledged, and the credential watch."""
+    acknowledged, and the credential watch. The view's one SocketClock sends the pings and
+    enforces the wait for `connection_init` (no task of its own per socket)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._keep_alive_task: asyncio.Task[None] | None = None
         self._credential = CredentialWatch()
         self._slot = SocketClaim()
 
     def on_request_accepted(self) -> None:
-        super().on_request_accepted()
-        interval = self.view.keep_alive_interval
-        if interval:
-            self._keep_alive_task = asyncio.create_task(self._ping_every(interval))
+        clock_of(self.view).add(self)
+
+    def is_initialised(self) -> bool:
+        return self.connection_init_received
+
+    def wants_ping(self) -> bool:
+        return self.connection_acknowledged
+
+    async def ping(self) -> None:
+        await self.send_message({"type": "ping"})
+
+    async def init_timed_out(self) -> None:
+        self.connection_timed_out = True
+        await self._close(INIT_TIMEOUT, "Connection initialisation timeout")
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -172,53 +192,44 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
-    async def _ping_every(self, interval: float) -> None:
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                if self.connection_acknowledged:
-                    await self.send_message({"type": "ping"})
-        except (WebSocketDisconnected, RuntimeError, OSError) as exc:
-            # The socket is closing: the receive loop ends the connection on its own.
-            log.debug("keep-alive ping not sent", extra={"reason": repr(exc)})
-
     async def shutdown(self) -> None:
-        if self._keep_alive_task is not None:
-            self._keep_alive_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keep_alive_task
+        clock_of(self.view).discard(self)
         await self._credential.stop()
         self._slot.release(self)
         await super().shutdown()
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
-    """The legacy graphql-ws protocol, closed like graphql-transport-ws where it is silent."""
+    """The legacy graphql-ws protocol, closed like graphql-transport-ws where it is silent.
+    Its `ka` and its wait for `connection_init` are the view's SocketClock's, like the other
+    protocol's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._init_received = False
         self._credential = CredentialWatch()
         self._slot = SocketClaim()
-        self._init_timeout: asyncio.Task[None] | None = None
 
     async def handle(self) -> None:
-        seconds = self.view.connection_init_wait_timeout.total_seconds()
-        self._init_timeout = asyncio.create_task(self._close_unless_initialised(seconds))
+        clock_of(self.view).add(self)
         try:
             await super().handle()
         finally:
-            self._init_timeout.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._init_timeout
+            clock_of(self.view).discard(self)
             await self._credential.stop()
             self._slot.release(self)
 
-    async def _close_unless_initialised(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        if not self._init_received:
-            with contextlib.suppress(WebSocketDisconnected, RuntimeError, OSError):
-                await self._close(INIT_TIMEOUT, "Connection initialisation timeout")
+    def is_initialised(self) -> bool:
+        return self._init_received
+
+    def wants_ping(self) -> bool:
+        return self.connection_acknowledged and self.keep_alive
+
+    async def ping(self) -> None:
+        await self.send_message({"type": "ka"})
+
+    async def init_timed_out(self) -> None:
+        await self._close(INIT_TIMEOUT, "Connection initialisation timeout")
 
     async def _close(self, code: int, reason: str) -> None:
         await self.websocket.close(code=code, reason=reason)
@@ -273,5 +284,5 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.send_message({"type": "connection_ack", "payload": ack_payload})
         self.connection_acknowledged = True
         if self.keep_alive:
-            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+            await self.ping()  # the first `ka` at once, as the stock handler; then the clock's
         self._credential.start(self.context, self._close, CREDENTIAL_RECHECK_SECONDS)

@@ -196,6 +196,19 @@ class Settings(AuthSettings, ApiSettings, FxSettingsPart):
     stream_poll_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause of the stream worker when it has caught up."
     )
+    stream_delay_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=60,
+        description="Tests and benchmarks only: the stream worker holds each page of records "
+        "this long before handling it, to model DynamoDB Streams' delivery delay on AWS.",
+    )
+    live_fast_path: bool = Field(
+        default=True,
+        description="Publish each committed balance change to the event hub (and Redis) as "
+        "soon as DynamoDB answers, without waiting for the stream, which still delivers "
+        "whatever the fast path missed; false: live events come from the stream alone.",
+    )
     stream_batch_size: int = Field(
         default=1000, ge=1, le=1000, description="Records per GetRecords call."
     )

@@ -44,7 +44,8 @@ class ApiServices:
     ledger: Ledger
     #: True when DynamoDB is the embedded in-memory endpoint this process started.
     embedded: bool
-    #: Where balance changes are published (by the stream worker) and subscribed to.
+    #: Where balance changes are published (by this process's commits at once, and by the
+    #: stream worker) and subscribed to.
     hub: EventHub
     #: `balances.subscribe_balance(account_id, after_version)`: the resumable live feed.
     balances: BalanceFeed
@@ -107,6 +108,7 @@ async def bootstrap_api(
         limiter = wiring.limiter(settings)
         ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         hub = await wiring.hub(settings, ledger)
+        wiring.fast_path(settings, ledger, hub)
         identity = await wiring.identity(settings, embedded=embedded)
         yield ApiServices(
             settings,
@@ -168,6 +170,7 @@ async def bootstrap(
         ledger = await open_ledger(wiring.dynamodb, settings, limiter=limiter)
         if hub is None:
             hub = await wiring.hub(settings, ledger)
+        wiring.fast_path(settings, ledger, hub)
         notifier, processor = await wiring.stream_handlers(
             settings, ledger, hub, senders, embedded=embedded
         )

@@ -33,6 +33,7 @@ from services.notifications.caps import RecipientCaps
 from services.notifications.model import Channel
 from services.notifications.ports import Sender
 from services.observability import wiring as observed
+from services.observability.tracing import current_traceparent
 from services.ratelimit import RateLimiter
 from services.retry import Backoff
 from services.settings import Settings
@@ -87,6 +88,20 @@ class Wiring:
 
     async def hub(self, settings: Settings, ledger: Ledger) -> EventHub:
         return await self.stack.enter_async_context(open_hub(settings, ledger))
+
+    def fast_path(self, settings: Settings, ledger: Ledger, hub: EventHub) -> None:
+        """Publish what this process commits to `hub` at once (`live_fast_path`), until the
+        stack closes (before the hub: the stack unwinds in reverse)."""
+        if not settings.live_fast_path:
+            return
+        publisher = observed.fast_path()(hub, traceparent=current_traceparent)
+        ledger.commits.attach(publisher)
+
+        async def stop() -> None:
+            ledger.commits.detach(publisher)
+            await publisher.aclose()
+
+        self.stack.push_async_callback(stop)
 
     async def stream_handlers(
         self,
@@ -147,6 +162,7 @@ class Wiring:
                 DynamoLeaseStore(self.dynamodb, settings.table_name),
                 lease_seconds=settings.stream_lease_seconds,
             ),
+            delay_seconds=settings.stream_delay_seconds,
         )
         self.stack.push_async_callback(poller.close)
         return poller

@@ -22,6 +22,7 @@ from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
 from services.ledger import chaining
 from services.ledger.cache import AccountCache
+from services.ledger.commits import Commits
 from services.ledger.cursor import decode_owned_cursor, encode_owned_cursor
 from services.ledger.ids import new_id
 from services.ledger.planning import opening_entry
@@ -39,8 +40,10 @@ class AccountService:
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
+        commits: Commits | None = None,
     ) -> None:
         self._store = store
+        self._commits = commits or Commits()
         self._cache = cache
         self._default_currency = default_currency
         self._backoff = backoff
@@ -109,6 +112,8 @@ class AccountService:
             try:
                 await self._store.create_account(account, opening)
                 self._cache.put(account)
+                if opening is not None:
+                    self._commits.committed((opening,))
                 return account
             except AccountExists:
                 if (

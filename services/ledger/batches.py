@@ -21,6 +21,7 @@ from services.domain.money import check_amount
 from services.domain.movements import Batch, TransferLeg
 from services.identity.principal import SYSTEM, Principal
 from services.ledger.cache import AccountCache
+from services.ledger.commits import Commits
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks
 from services.ledger.ports import (
@@ -67,8 +68,10 @@ class BatchService:
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
+        commits: Commits | None = None,
     ) -> None:
         self._store = store
+        self._commits = commits or Commits()
         self._cache = cache
         self._locks = KeyedLocks()
         self._backoff = backoff
@@ -186,6 +189,7 @@ class BatchService:
                 # The transfer path plans from this cache; a batch's locks are not its locks,
                 # so forget rather than put: never a stale entry, at worst one more read.
                 self._cache.forget(change.before.id)
+            self._commits.committed(plan.entries)
             return plan.batch
         for account_id in request.account_ids:
             self._cache.forget(account_id)

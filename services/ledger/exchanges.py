@@ -40,6 +40,7 @@ from services.identity.principal import SYSTEM, Principal
 from services.ledger import chaining
 from services.ledger.batches import MovementStore
 from services.ledger.cache import AccountCache
+from services.ledger.commits import Commits
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks
 from services.ledger.ports import (
@@ -78,9 +79,11 @@ class ExchangeService:
         max_attempts: int,
         clock: Callable[[], datetime],
         limiter: RateLimiter | None = None,
+        commits: Commits | None = None,
     ) -> None:
         self._store = store
         self._quotes = quotes
+        self._commits = commits or Commits()
         self._cache = cache
         self._locks = KeyedLocks()
         self._backoff = backoff
@@ -212,6 +215,7 @@ class ExchangeService:
                 await self._backoff.sleep(attempt)
                 continue
             self._forget(plan)
+            self._commits.committed(plan.entries)
             return plan.batch.transfers[0]
         raise LedgerUnavailable(f"exchange gave up after {self._max_attempts} attempts")
 

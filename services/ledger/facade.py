@@ -18,6 +18,7 @@ from services.ledger.accounts import AccountService
 from services.ledger.acting import ActingLedger
 from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
+from services.ledger.commits import Commits
 from services.ledger.exchanges import ExchangeService
 from services.ledger.history import HistoryService
 from services.ledger.ids import utc_now
@@ -60,6 +61,9 @@ class Ledger:
         self._on_close = on_close
         # One cache shared by the use cases: what one writes, the other plans from.
         cache = AccountCache(settings.account_cache_size)
+        #: The hook every commit path calls with the entries it committed: the composition
+        #: root attaches the live fast path here (`commits.attach(listener)`).
+        self.commits = Commits()
         backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
         self.accounts = AccountService(
             store,
@@ -68,6 +72,7 @@ class Ledger:
             backoff=backoff,
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
+            commits=self.commits,
         )
         self.transfers = TransferService(
             store,
@@ -78,6 +83,7 @@ class Ledger:
             clock=clock,
             limiter=limiter or NoRateLimits(),
             max_waiting_per_account=settings.transfer_max_waiting_per_account,
+            commits=self.commits,
         )
         self.history = HistoryService(store, self.accounts)
         #: Multi-posting movements (batches); None when built without a movement store.
@@ -88,6 +94,7 @@ class Ledger:
                 backoff=backoff,
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
+                commits=self.commits,
             )
             if movements is not None
             else None
@@ -99,6 +106,7 @@ class Ledger:
                 backoff=backoff,
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
+                commits=self.commits,
             )
             if movements is not None
             else None
@@ -115,6 +123,7 @@ class Ledger:
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
                 limiter=limiter,
+                commits=self.commits,
             )
             if movements is not None and quotes is not None
             else None

@@ -27,6 +27,7 @@ from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
 from services.ledger.batches import MovementStore
 from services.ledger.cache import AccountCache
+from services.ledger.commits import Commits
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks
 from services.ledger.ports import (
@@ -51,8 +52,10 @@ class ReversalService:
         backoff: Backoff,
         max_attempts: int,
         clock: Callable[[], datetime],
+        commits: Commits | None = None,
     ) -> None:
         self._store = store
+        self._commits = commits or Commits()
         self._cache = cache
         self._locks = KeyedLocks()
         self._backoff = backoff
@@ -181,6 +184,7 @@ class ReversalService:
                 continue
             for change in plan.changes:
                 self._cache.forget(change.before.id)
+            self._commits.committed(plan.entries)
             return plan.batch.transfers[0]
         raise LedgerUnavailable("reversal kept failing")
 

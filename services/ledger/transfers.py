@@ -24,6 +24,7 @@ from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
 from services.ledger.accounts import AccountService
 from services.ledger.cache import TransferStates
+from services.ledger.commits import Commits
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks, QueueFull
 from services.ledger.planning import TransferPlan, TransferRequest, fingerprint, plan_request
@@ -54,8 +55,10 @@ class TransferService:
         clock: Callable[[], datetime],
         limiter: RateLimiter | None = None,
         max_waiting_per_account: int | None = None,
+        commits: Commits | None = None,
     ) -> None:
         self._store = store
+        self._commits = commits or Commits()
         self._limiter = limiter or NoRateLimits()
         self._states = states
         self._accounts = accounts
@@ -190,6 +193,7 @@ class TransferService:
                 await self._backoff.sleep(attempt)  # then resend the very same plan
                 continue
             self._states.committed(plan)
+            self._commits.committed((plan.debit, plan.credit))
             return plan.transfer
         self._states.forget(request)
         if ambiguous:

@@ -9,6 +9,7 @@ committing transfer's trace as it hands each event to its subscriber.
 from __future__ import annotations
 
 from services.domain.events import BalanceChanged
+from services.hub.fast_path import LiveFastPath
 from services.hub.ports import EventHub
 from services.hub.subscription import Subscription, SubscriptionClosed
 from services.observability import metrics
@@ -88,3 +89,18 @@ class ObservedSubscription(Subscription):
         if self._counted:
             self._counted = False
             metrics.subscriptions_active.dec()
+
+
+class MeteredLiveFastPath(LiveFastPath):
+    """The commit-time fast path, counting what it published, failed and skipped."""
+
+    def published(self, event: BalanceChanged) -> None:
+        metrics.live_fast_path_events.labels("published").inc()
+
+    def failed(self, event: BalanceChanged, error: Exception) -> None:
+        metrics.live_fast_path_events.labels("failed").inc()
+        super().failed(event, error)
+
+    def skipped(self, count: int) -> None:
+        metrics.live_fast_path_events.labels("skipped").inc(count)
+        super().skipped(count)

@@ -107,6 +107,12 @@ hub_queue_overflows = Counter(
     "ledger_hub_queue_overflows",
     "Subscriptions closed because their subscriber fell a whole queue behind.",
 )
+live_fast_path_events = Counter(
+    "ledger_live_fast_path_events",
+    "Balance changes the commit-time fast path handed to the hub (published), could not hand "
+    "(failed) or left to the stream because too many were in flight (skipped).",
+    ["outcome"],
+)
 websocket_connections = Gauge(
     "ledger_websocket_connections",
     "Open websocket connections.",

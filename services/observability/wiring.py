@@ -10,10 +10,11 @@ from typing import Any
 from services.domain.events import BalanceChanged
 from services.dynamo.outbox import DynamoNotificationOutbox
 from services.dynamo.store import DynamoLedgerStore
+from services.hub.fast_path import LiveFastPath
 from services.hub.ports import EventHub
 from services.ledger.facade import Ledger
 from services.observability.dynamodb import observe_dynamodb
-from services.observability.hub import ObservedHub
+from services.observability.hub import MeteredLiveFastPath, ObservedHub
 from services.observability.ledger import MeteredLedgerStore, observe_ledger
 from services.observability.settings import metrics_enabled
 from services.observability.streams import (
@@ -61,3 +62,7 @@ def handler(
 def feed_hub(hub: EventHub) -> EventHub:
     """The hub as the balance feed sees it: subscriptions counted, deliveries traced."""
     return ObservedHub(hub) if metrics_enabled() else hub
+
+
+def fast_path() -> type[LiveFastPath]:
+    return MeteredLiveFastPath if metrics_enabled() else LiveFastPath

@@ -57,6 +57,7 @@ class StreamPoller:
         shard_refresh_seconds: float = 10.0,
         max_record_attempts: int = 5,
         leases: ShardLeases | None = None,
+        delay_seconds: float = 0.0,
     ) -> None:
         self._reader = ShardReader(streams, batch_size, stats := PollerStats())
         self._dynamodb = dynamodb
@@ -67,6 +68,8 @@ class StreamPoller:
         self._refresh_every = shard_refresh_seconds
         self._max_record_attempts = max_record_attempts
         self._leases = leases
+        #: Tests and benchmarks: a page is handled this long after it was read (AWS's lag).
+        self._delay = delay_seconds
         self._backoff = Backoff(0.1, 5.0)
         self._stream_arn: str | None = None
         self._shards: list[Shard] = []
@@ -247,6 +250,8 @@ class StreamPoller:
 
     async def _handle(self, shard: Shard, records: Sequence[Mapping[str, Any]]) -> bool:
         """Process a page. False when a record failed and should be read again later."""
+        if self._delay:
+            await asyncio.sleep(self._delay)
         result = await self._processor.process_records(records)
         for failed in result.failed:
             key = (shard.shard_id, failed)

@@ -31,6 +31,8 @@ def test_bench_smoke_runs_every_workload_and_prints_the_table(tmp_path: Path) ->
         "3. Subscription fan-out",
         "4. Hot account",
         "5. Batch lookups",
+        "9. Commit to delivery latency (fast path)",
+        "10. Idle subscriber density",
         "== Targets",
     ):
         assert title in result.stdout

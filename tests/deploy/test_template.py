@@ -42,6 +42,7 @@ METRICS: dict[str, set[str]] = {
     "ledger_notifications_total": {"channel", "outcome"},
     "ledger_subscriptions_active": set(),
     "ledger_hub_queue_overflows_total": set(),
+    "ledger_live_fast_path_events_total": {"outcome"},
     "ledger_websocket_connections": set(),
     "ledger_rate_limited_total": {"bucket"},
     "ledger_queries_refused_total": {"reason"},

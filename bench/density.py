@@ -1,0 +1,119 @@
+"""Workload 10: idle subscribers per GiB and server memory per idle subscription, through real
+websockets, by RSS (the headline) and by the traced Python heap (where it goes)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from bench.context import Run, stats
+from bench.data import account, dynamodb, put_accounts
+from bench.fanout import Deliveries, close_all, subscribe_many
+from bench.http import Connection
+from bench.procs import Server
+from bench.report import Section, Target
+from services.ledger.ids import new_id
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_KB = 30.0
+#: A target is met only when beaten by more than this (the run's noise on a shared machine).
+NOISE = 0.10
+WARM_UP = 50
+
+
+async def idle_growth(run: Run, server: Server, table: str, count: int) -> tuple[int, int | None]:
+    """(RSS growth, traced heap growth or None) for `count` idle subscribers, after a warm-up
+    of WARM_UP subscribers (first-use caches, code paths) that stay open."""
+    accounts = [f"w10-{new_id()}-{i}" for i in range(count + WARM_UP)]
+    async with dynamodb(run.endpoint_url) as client:
+        await put_accounts(client, table, [account(a, Decimal(0)) for a in accounts])
+    deliveries = Deliveries()
+    warm = await subscribe_many(run, server, accounts[:WARM_UP], deliveries)
+    await asyncio.sleep(1)
+    rss, traced = server.rss(), (await stats(server))["traced"]
+    idle = await subscribe_many(run, server, accounts[WARM_UP:], deliveries)
+    await asyncio.sleep(2)
+    rss_growth = server.rss() - rss
+    after = (await stats(server))["traced"]
+    if deliveries.errors:
+        raise RuntimeError(f"w10: subscribers failed: {deliveries.errors[:3]}")
+    await close_all([*warm, *idle])
+    return rss_growth, None if traced is None else after - traced
+
+
+async def heap_sites(server: Server) -> list[str]:
+    connection = Connection("127.0.0.1", server.port)
+    try:
+        result: list[str] = await connection.get_json("/bench/top")
+        return result
+    finally:
+        await connection.close()
+
+
+def short(site: str) -> str:
+    """One tracemalloc line, its path cut to the package: `1747952 4200 graphql/...:193`."""
+    size, blocks, where = site.split(maxsplit=2)
+    for prefix in (r"^.*/site-packages/", r"^.*/python3\.\d+/", "^" + re.escape(f"{ROOT}/")):
+        where = re.sub(prefix, "", where)
+    return f"{int(size):,} B, {blocks}, {where}"
+
+
+async def workload(run: Run) -> Section:
+    count = run.scale(5000, 20)
+    section = Section(
+        "10. Idle subscriber density",
+        ["measured by", "idle subscribers", "growth", "per subscription", "per GiB"],
+    )
+    server = await run.ledger_server(table := f"bench-density-{new_id()}")
+    try:
+        run.progress(f"w10 {count:,} idle subscribers (RSS)")
+        rss, _ = await idle_growth(run, server, table, count)
+    finally:
+        await asyncio.to_thread(server.stop)
+    traced_count = run.scale(1000, 20)
+    server = await run.ledger_server(table := f"bench-density-{new_id()}", BENCH_TRACEMALLOC="1")
+    try:
+        run.progress(f"w10 {traced_count:,} idle subscribers (traced heap)")
+        await heap_sites(server)  # the baseline snapshot
+        _, heap = await idle_growth(run, server, table, traced_count)
+        sites = await heap_sites(server)
+    finally:
+        await asyncio.to_thread(server.stop)
+    per_kb = rss / count / 1000
+    section.rows.append(
+        ["server RSS", f"{count:,}", f"{rss / 2**20:.1f} MiB", f"{per_kb:.1f} KB",
+         f"{2**30 / (rss / count):,.0f}"]
+    )  # fmt: skip
+    if heap is not None:
+        section.rows.append(
+            ["traced Python heap", f"{traced_count:,}", f"{heap / 2**20:.1f} MiB",
+             f"{heap / traced_count / 1000:.1f} KB", f"{2**30 / (heap / traced_count):,.0f}"]
+        )  # fmt: skip
+    section.notes += [
+        "traced heap growth by line, top 6 (bytes, blocks, where): "
+        + "; ".join(short(site) for site in sites[:6])
+    ]
+    bound = TARGET_KB / (1 + NOISE)
+    section.targets.append(
+        Target(
+            "10. server memory per idle subscription (RSS)",
+            f"<= {TARGET_KB:.0f} KB",
+            f"{per_kb:.1f} KB (met below {bound:.1f} KB: 10% noise margin); "
+            f"{2**30 / (rss / count):,.0f} per GiB",
+            per_kb <= bound,
+        )
+    )
+    section.method = (
+        f"`ledger serve` (API and stream worker, default settings) on a table of {count:,} + "
+        f"{WARM_UP} accounts. {WARM_UP} websocket subscribers (graphql-transport-ws, one "
+        "`balanceChanged` each, on accounts of their own) open first and stay, so first-use "
+        f"caches are not counted; then {count:,} more open, each on an account of its own, "
+        "and the harness waits until the hub counts every one and 2 s more. Memory per idle "
+        "subscription is the growth of the server's RSS (from /proc) over their number (KB = "
+        "1,000 bytes); per GiB is 2^30 bytes over that. A second server run with "
+        f"tracemalloc (BENCH_TRACEMALLOC=1) measures the Python heap growth for {traced_count:,} "
+        "subscribers the same way and lists where it grew (the notes)."
+    )
+    return section
