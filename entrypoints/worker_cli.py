@@ -61,11 +61,15 @@ def stream_worker(
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(signum, stop.set)
             sweeper = asyncio.create_task(services.notifier.run_sweeps(stop))
+            holds = services.ledger.hold_sweeper
+            expiry = asyncio.create_task(holds.run(stop)) if holds is not None else None
             try:
                 await worker.run(stop)
             finally:
                 stop.set()
                 await sweeper
+                if expiry is not None:
+                    await expiry
             return 0
 
     configure_tracing("ledger-stream-worker")

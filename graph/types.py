@@ -43,10 +43,15 @@ async def entry_transfer(root: LedgerEntry, info: Info) -> Transfer | None:
     return Transfer.from_domain(found) if found is not None else None
 
 
-@strawberry.enum(description="CREDIT adds to the account's balance, DEBIT takes from it.")
+@strawberry.enum(
+    description="CREDIT adds to the account's balance, DEBIT takes from it; HOLD reserves "
+    "the amount (pending debits grow, the balance stays) and RELEASE gives a reservation back."
+)
 class EntryDirection(Enum):
     DEBIT = "DEBIT"
     CREDIT = "CREDIT"
+    HOLD = "HOLD"
+    RELEASE = "RELEASE"
 
 
 @strawberry.type(description="An account and its exact balance.")

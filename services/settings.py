@@ -194,6 +194,12 @@ class Settings(AuthSettings, ApiSettings):
     stream_poll_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause of the stream worker when it has caught up."
     )
+    hold_sweep_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Pause between the stream worker's rounds releasing expired holds (each "
+        "round reads the expiry index of the hours due, never scans).",
+    )
     stream_batch_size: int = Field(
         default=1000, ge=1, le=1000, description="Records per GetRecords call."
     )

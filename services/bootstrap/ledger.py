@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from services.dynamo.audit_reads import DynamoAuditReader
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
+from services.dynamo.hold_due import DynamoDueHolds
+from services.dynamo.hold_store import DynamoHoldStore
 from services.dynamo.movement_store import DynamoMovementStore
 from services.ledger import Ledger
 from services.observability import wiring as observed
@@ -46,6 +48,8 @@ async def open_ledger(
             movements=movements,
             integrity_reader=integrity,
             limiter=limiter,
+            hold_store=DynamoHoldStore(dynamodb, settings.table_name, reader),
+            due_holds=DynamoDueHolds(dynamodb, settings.table_name),
         )
     )
 

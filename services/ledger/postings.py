@@ -31,7 +31,7 @@ from services.domain.errors import (
     InsufficientFunds,
     ReversalExceedsOriginal,
 )
-from services.domain.model import Account, Direction, Entry, Transfer
+from services.domain.model import Account, ChangeKind, Direction, Entry, Transfer
 from services.domain.money import in_currency
 from services.domain.movements import Batch
 from services.identity import policy
@@ -202,8 +202,15 @@ def plan_postings(
             )
         )
     reversed_after = _reversed(request.reverses, transfers)
+    kind = (
+        ChangeKind.REVERSAL
+        if request.reverses is not None
+        else ChangeKind.BATCH
+        if request.batch
+        else None
+    )
     changes = tuple(
-        _change(accounts[account_id], request.postings, transfers)
+        _change(accounts[account_id], request.postings, transfers, kind)
         for account_id in request.account_ids
     )
     for change in changes:
@@ -242,7 +249,10 @@ def _reversed(original: Transfer | None, transfers: Sequence[Transfer]) -> Trans
 
 
 def _change(
-    account: Account, postings: Sequence[Posting], transfers: Sequence[Transfer]
+    account: Account,
+    postings: Sequence[Posting],
+    transfers: Sequence[Transfer],
+    kind: ChangeKind | None = None,
 ) -> AccountChange:
     sides: list[tuple[Direction, Posting, Transfer]] = []
     for direction in (Direction.CREDIT, Direction.DEBIT):
@@ -271,6 +281,8 @@ def _change(
                 currency=transfer.currency,
                 created_at=transfer.created_at,
                 memo=transfer.memo,
+                pending_after=account.pending_debits,
+                kind=kind,
             ),
         )
         head = chaining.after(head, entry)
