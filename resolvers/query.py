@@ -6,6 +6,7 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import request_error
+from graph.holds import PendingTransfer
 from graph.integrity import AccountVerificationResult, verify_account
 from graph.me import Me, me
 from graph.types import Account, Transfer, load_account
@@ -43,6 +44,11 @@ async def transfer(info: Info, id: strawberry.ID) -> Transfer | None:
     return Transfer.from_domain(found) if found is not None else None
 
 
+async def pending_transfer(info: Info, id: strawberry.ID) -> PendingTransfer | None:
+    found = await info.context.ledger.get_pending_transfer(str(id))
+    return PendingTransfer.from_domain(found) if found is not None else None
+
+
 @strawberry.type
 class Query:
     account: Account | None = strawberry.field(
@@ -63,6 +69,11 @@ class Query:
     transfer: Transfer | None = strawberry.field(
         resolver=transfer,
         description="The transfer, or null when it does not exist or touches none of the "
+        "caller's accounts.",
+    )
+    pending_transfer: PendingTransfer | None = strawberry.field(
+        resolver=pending_transfer,
+        description="The hold, or null when it does not exist or touches none of the "
         "caller's accounts.",
     )
     verify_account: AccountVerificationResult | None = strawberry.field(

@@ -1,7 +1,6 @@
-"""DynamoDueHolds: the expiry index (`HOLDDUE#<hour>` partitions) and the sweeper's checkpoint.
+"""DynamoDueHolds: the expiry index, `HOLDDUE#<hour>` partitions of PENDING holds.
 
-A Query of one hour's partition, up to `now`, never a Scan. The checkpoint item remembers the
-first hour that may still hold due items, so a sweeper reads one or two partitions a round.
+A Query of one hour's partition, up to `now`: never a Scan.
 """
 
 from __future__ import annotations
@@ -9,15 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from services.dynamo import hold_items
 from services.dynamo import items as codec
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
-
-CHECKPOINT_KEY = {"PK": {"S": "SWEEP#HOLDS"}, "SK": {"S": "SWEEP"}}
 
 
 class DynamoDueHolds:
@@ -38,24 +33,3 @@ class DynamoDueHolds:
             ConsistentRead=True,
         )
         return [str(item["hold_id"]["S"]) for item in response.get("Items", [])]
-
-    async def swept_until(self) -> datetime | None:
-        response = await self._client.get_item(
-            TableName=self._table, Key=CHECKPOINT_KEY, ConsistentRead=True
-        )
-        item = response.get("Item")
-        return None if item is None else datetime.fromisoformat(str(item["hour"]["S"]))
-
-    async def mark_swept(self, hour: datetime) -> None:
-        try:
-            await self._client.put_item(
-                TableName=self._table,
-                Item={**CHECKPOINT_KEY, "type": {"S": "HOLD_SWEEP"}, "hour": codec.timestamp(hour)},
-                # Never backwards: two sweepers (replicas) may race.
-                ConditionExpression="attribute_not_exists(PK) OR #hour < :hour",
-                ExpressionAttributeNames={"#hour": "hour"},
-                ExpressionAttributeValues={":hour": codec.timestamp(hour)},
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise

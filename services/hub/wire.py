@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.domain.events import BalanceChanged
-from services.domain.model import Direction, Entry
+from services.domain.model import ChangeKind, Direction, Entry
 from services.domain.money import format_amount
 
 VERSION = 1
@@ -43,6 +43,9 @@ def dumps(event: BalanceChanged) -> str:
             "currency": entry.currency,
             "created_at": entry.created_at.isoformat(),
             "memo": entry.memo,
+            # Optional for readers of this version: a sender without them means none.
+            "pending_after": format_amount(entry.pending_after, entry.currency),
+            "kind": None if entry.kind is None else entry.kind.value,
         },
     }
     return json.dumps(body, separators=(",", ":"))
@@ -72,6 +75,8 @@ def loads(text: str | bytes) -> BalanceChanged:
             currency=_text(entry["currency"]),
             created_at=datetime.fromisoformat(_text(entry["created_at"])),
             memo=_optional_text(entry["memo"]),
+            pending_after=_decimal(entry.get("pending_after", "0")),
+            kind=None if entry.get("kind") is None else ChangeKind(_text(entry["kind"])),
         )
     )
 

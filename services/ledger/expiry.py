@@ -1,7 +1,8 @@
 """HoldSweeper: releases holds past their expiry, with no scan and no client action.
 
-Each round reads the expiry index hour by hour, from the first hour not yet known to be empty
-(the checkpoint; on a table never swept, `lookback` before now) up to the current hour, and
+Each round reads the expiry index hour by hour: the last two hours, and the backlog from the
+first hour not yet known to be empty (kept in memory: a new process starts `lookback` before
+now and walks it `hours_per_round` at a time, so a round costs a few Queries at most), and
 expires each due hold in its own conditioned transaction (`HoldService.expire`): a capture or
 void racing it either wins or finds the hold EXPIRED. A hold the index missed (older than the
 lookback) is still expired by the first capture or void that finds it past its expiry.
@@ -41,6 +42,7 @@ class HoldSweeper:
         interval_seconds: float = 1.0,
         batch: int = 100,
         lookback: timedelta = DEFAULT_LOOKBACK,
+        hours_per_round: int = 24,
     ) -> None:
         self._holds = holds
         self._due = due
@@ -48,16 +50,22 @@ class HoldSweeper:
         self._interval = interval_seconds
         self._batch = batch
         self._lookback = lookback
+        self._hours_per_round = hours_per_round
         self._start: datetime | None = None
 
     async def sweep_once(self) -> int:
-        """Expire every hold due now; returns how many were released."""
+        """Expire every hold due now in the hours this round reads; returns how many."""
         now = self._clock()
         current = hour_of(now)
         if self._start is None:
-            self._start = await self._due.swept_until() or hour_of(now - self._lookback)
-        hour, released, clean, swept = self._start, 0, True, self._start
-        while hour <= current:
+            self._start = hour_of(now - self._lookback)
+        # The backlog a round at most (a fresh process walks the lookback over a few
+        # rounds), and always the last two hours, where new expiries fall.
+        backlog_end = min(self._start + self._hours_per_round * HOUR, current - HOUR)
+        hours = [self._start + i * HOUR for i in range(int((backlog_end - self._start) / HOUR))]
+        hours += [h for h in (current - HOUR, current) if h >= self._start]
+        released, clean = 0, True
+        for hour in hours:
             ids = await self._due.due_in_hour(hour, now, self._batch)
             for hold_id in ids:
                 try:
@@ -68,14 +76,10 @@ class HoldSweeper:
                     continue
                 released += ended.status == "EXPIRED"
             # An hour past, fully read and released, never holds a due item again.
-            if clean and hour < current and len(ids) < self._batch:
-                swept = hour + HOUR
+            if clean and hour == self._start and hour < current and len(ids) < self._batch:
+                self._start = hour + HOUR
             else:
                 clean = False
-            hour += HOUR
-        if swept > self._start:
-            self._start = swept
-            await self._due.mark_swept(swept)
         return released
 
     async def run(self, stop: asyncio.Event | None = None) -> None:

@@ -45,11 +45,3 @@ class DueHolds(Protocol):
     async def due_in_hour(self, hour: datetime, now: datetime, limit: int) -> list[str]:
         """Ids of holds filed under `hour` that expire at or before `now`, soonest first."""
         ...
-
-    async def swept_until(self) -> datetime | None:
-        """The first hour not yet known to be empty of due holds (None: never swept)."""
-        ...
-
-    async def mark_swept(self, hour: datetime) -> None:
-        """Remember that every hour before `hour` holds no PENDING hold."""
-        ...

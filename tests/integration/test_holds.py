@@ -131,7 +131,7 @@ async def test_expired_hold_is_released_by_the_sweeper(
     await asyncio.sleep(1.1)
     assert ledger.hold_sweeper is not None
     assert await ledger.hold_sweeper.sweep_once() == 1
-    assert await ledger.hold_sweeper.sweep_once() == 0  # the checkpoint: nothing read twice
+    assert await ledger.hold_sweeper.sweep_once() == 0  # released once, and only once
     ended = await holds.get_pending_transfer(hold.id)
     assert ended is not None
     assert ended.status is HoldStatus.EXPIRED
