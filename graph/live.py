@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
 
 from graph.types import LedgerEntry
 from services.domain.events import BalanceChanged
@@ -41,6 +43,9 @@ class BalanceChange:
         description="balance - pending debits (what PENDING holds reserve) right after this change."
     )
     kind: ChangeKind
+    metadata: JSON = strawberry.field(
+        description="The labels of the transfer, batch leg or hold that made the change."
+    )
     delta: Decimal = strawberry.field(
         description="Signed: positive for a credit, negative for a debit."
     )
@@ -59,6 +64,7 @@ class BalanceChange:
             balance=currency_places(event.balance, currency),
             available_balance=currency_places(event.entry.available_after, currency),
             kind=event.entry.change_kind,
+            metadata=cast(JSON, dict(event.entry.metadata)),
             delta=currency_places(event.delta, currency),
             version=event.version,
             entry=LedgerEntry.from_domain(event.entry),

@@ -126,6 +126,8 @@ class Entry:
     pending_after: Decimal = Decimal(0)
     #: What the change was; None: told by the entry itself (OPENING or TRANSFER).
     kind: ChangeKind | None = None
+    #: The labels of the transfer or hold it belongs to, for the stream's consumers.
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def delta(self) -> Decimal:

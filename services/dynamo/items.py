@@ -176,6 +176,7 @@ def entry_item(entry: Entry) -> Item:
     }
     if entry.pending_after:
         item["pending_after"] = number(entry.pending_after)
+    _put_metadata(item, entry.metadata)
     # The committing operation's trace, for the stream's handlers to continue (traces on only).
     return _with_optional(
         item,
@@ -209,6 +210,7 @@ def entry_from_item(item: Mapping[str, Any]) -> Entry:
         previous_hash=_optional_text(item, "previous_hash"),
         pending_after=_zero_or_amount(item, "pending_after"),
         kind=ChangeKind(item["kind"]["S"]) if "kind" in item else None,
+        metadata=_metadata(item),
     )
 
 

@@ -46,6 +46,7 @@ def dumps(event: BalanceChanged) -> str:
             # Optional for readers of this version: a sender without them means none.
             "pending_after": format_amount(entry.pending_after, entry.currency),
             "kind": None if entry.kind is None else entry.kind.value,
+            "metadata": dict(entry.metadata),
         },
     }
     return json.dumps(body, separators=(",", ":"))
@@ -77,6 +78,7 @@ def loads(text: str | bytes) -> BalanceChanged:
             memo=_optional_text(entry["memo"]),
             pending_after=_decimal(entry.get("pending_after", "0")),
             kind=None if entry.get("kind") is None else ChangeKind(_text(entry["kind"])),
+            metadata=_labels(entry.get("metadata") or {}),
         )
     )
 
@@ -105,3 +107,9 @@ def _decimal(value: object) -> Decimal:
     if not number.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
     return number
+
+
+def _labels(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object of strings, got {value!r}")
+    return {_text(k): _text(v) for k, v in value.items()}

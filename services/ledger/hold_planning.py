@@ -202,6 +202,7 @@ def _pending_entry(
         memo=hold.memo,
         pending_after=pending,
         kind=kind,
+        metadata=hold.metadata,
     )
     return chaining.chain(account, entry)
 
@@ -224,5 +225,6 @@ def _posting_entry(
         memo=transfer.memo,
         pending_after=account.pending_debits,
         kind=ChangeKind.HOLD_CAPTURED,
+        metadata=transfer.metadata,
     )
     return chaining.chain(account, entry)

@@ -283,6 +283,7 @@ def _change(
                 memo=transfer.memo,
                 pending_after=account.pending_debits,
                 kind=kind,
+                metadata=posting.metadata,
             ),
         )
         head = chaining.after(head, entry)

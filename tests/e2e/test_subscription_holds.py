@@ -20,7 +20,7 @@ from tests.movement_documents import AUTHORIZE, CAPTURE, VOID
 HOLD_CHANGES = """
 subscription($id: ID!, $after: Int) {
   balanceChanged(accountId: $id, afterVersion: $after) {
-    version balance availableBalance delta kind entry { direction amount transferId }
+    version balance availableBalance delta kind metadata entry { direction amount transferId }
   }
 }
 """
@@ -48,7 +48,7 @@ async def test_hold_changes_are_live_and_resumable(
     await open_account(http, b, "0")
     async with GraphQLSocket.open(live.url, protocol) as socket:
         await socket.start("all", HOLD_CHANGES, id=a, after=0)
-        first = await hold(http, a, b, "30")
+        first = await hold(http, a, b, "30", metadata={"order": "7"})
         captured = await data(
             http, CAPTURE, input={"pendingTransferId": first, "amount": "10", "idempotencyKey": a}
         )
@@ -75,3 +75,11 @@ async def test_hold_changes_are_live_and_resumable(
     assert [c["entry"]["direction"] for c in changes[1:4]] == ["HOLD", "RELEASE", "DEBIT"]
     assert changes[1]["entry"]["transferId"] == first
     assert changes[1]["delta"] == "0.00"
+    # The hold's labels travel with each of its changes, the capture's debit included.
+    assert [c["metadata"] for c in changes[:5]] == [
+        {},
+        {"order": "7"},
+        {"order": "7"},
+        {"order": "7"},
+        {},
+    ]
