@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from services.domain.errors import InvalidInput
+
 #: expiresInSeconds bounds: at least a second, at most a week (what the expiry index covers).
 MIN_EXPIRES_IN_SECONDS = 1
 MAX_EXPIRES_IN_SECONDS = 7 * 24 * 3600
@@ -56,3 +58,19 @@ class PendingTransferPage:
     holds: list[PendingTransfer]
     cursors: list[str]
     next_cursor: str | None
+
+
+def checked_expiry(value: int | None) -> int:
+    """expiresInSeconds: the default when None. Raises InvalidInput outside 1 s to 7 days."""
+    if value is None:
+        return DEFAULT_EXPIRES_IN_SECONDS
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not MIN_EXPIRES_IN_SECONDS <= value <= MAX_EXPIRES_IN_SECONDS
+    ):
+        raise InvalidInput(
+            f"expiresInSeconds must be {MIN_EXPIRES_IN_SECONDS} to {MAX_EXPIRES_IN_SECONDS}",
+            field="expires_in_seconds",
+        )
+    return value

@@ -20,24 +20,22 @@ from services.domain.errors import (
     AccountNotFound,
     Forbidden,
     IdempotencyConflict,
-    InvalidInput,
     LedgerUnavailable,
     SameAccount,
     TransferNotFound,
     TransferNotPending,
 )
 from services.domain.holds import (
-    DEFAULT_EXPIRES_IN_SECONDS,
-    MAX_EXPIRES_IN_SECONDS,
-    MIN_EXPIRES_IN_SECONDS,
     HoldStatus,
     PendingTransfer,
     PendingTransferPage,
+    checked_expiry,
 )
 from services.domain.metadata import metadata as checked_metadata
 from services.domain.money import check_amount
 from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
+from services.ledger import cursor
 from services.ledger.cache import AccountCache
 from services.ledger.hold_planning import (
     AuthorizeRequest,
@@ -107,7 +105,7 @@ class HoldService:
         if from_id == to_id:
             raise SameAccount(from_id)
         value = check_amount(amount, field="amount")
-        expires_in = _expires_in(expires_in_seconds)
+        expires_in = checked_expiry(expires_in_seconds)
         memo = validation.memo(memo)
         labels = checked_metadata(metadata)
         key = validation.idempotency_key(idempotency_key)
@@ -256,9 +254,15 @@ class HoldService:
         account = accounts.get(account_id)
         if account is None or not policy.may_read_account(principal, account.owner_id):
             raise AccountNotFound(account_id)
-        if after is not None and not validation.is_record_id(after):
-            raise InvalidInput("after is not a cursor of this list", field="after")
-        return await self._store.holds_of(account_id, limit, after, status)
+        start = None if after is None else cursor.decode_hold_cursor(after, account_id)
+        page = await self._store.holds_of(account_id, limit, start, status)
+        return PendingTransferPage(
+            page.holds,
+            [cursor.encode_hold_cursor(account_id, h.id) for h in page.holds],
+            None
+            if page.next_cursor is None
+            else cursor.encode_hold_cursor(account_id, page.next_cursor),
+        )
 
     async def _own(self, hold_id: str, principal: Principal) -> PendingTransfer:
         hold = await self.get_pending_transfer(hold_id, principal=principal)
@@ -320,21 +324,6 @@ class HoldService:
         if hold is None:
             raise LedgerUnavailable(f"hold {record.transfer_id} of an idempotency key is missing")
         return hold
-
-
-def _expires_in(value: int | None) -> int:
-    if value is None:
-        return DEFAULT_EXPIRES_IN_SECONDS
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not MIN_EXPIRES_IN_SECONDS <= value <= MAX_EXPIRES_IN_SECONDS
-    ):
-        raise InvalidInput(
-            f"expiresInSeconds must be {MIN_EXPIRES_IN_SECONDS} to {MAX_EXPIRES_IN_SECONDS}",
-            field="expires_in_seconds",
-        )
-    return value
 
 
 def _text(amount: Decimal) -> str:

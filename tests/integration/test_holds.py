@@ -257,3 +257,9 @@ async def test_pending_transfers_page_and_filter(funded: tuple[Ledger, HoldServi
     assert [h.id for h in pending.holds] == [made[1].id]
     with pytest.raises(AccountNotFound):
         await holds.pending_transfers("alice", 10, principal=BOB)
+    with pytest.raises(InvalidInput):  # a hold id is not a cursor, nor another account's
+        await holds.pending_transfers("alice", 10, made[0].id)
+    bobs = await holds.pending_transfers("bob", 10)
+    assert bobs.holds == []
+    with pytest.raises(InvalidInput):
+        await holds.pending_transfers("bob", 10, page.cursors[0])
