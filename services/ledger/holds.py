@@ -21,6 +21,7 @@ from services.domain.errors import (
     Forbidden,
     IdempotencyConflict,
     LedgerUnavailable,
+    OutcomeUnknown,
     SameAccount,
     TransferNotFound,
     TransferNotPending,
@@ -304,7 +305,10 @@ class HoldService:
                 except TransientStoreError as exc:
                     log.info("hold change resent", extra={"attempt": resend, "reason": str(exc)})
                     await self._backoff.sleep(resend)
-            raise LedgerUnavailable("hold change kept failing")
+            # Every send ended without an answer: it may have committed. A retry with the same
+            # idempotency key (or a void, which finds it ended) is safe.
+            log.warning("hold change outcome unknown", extra={"hold": plan.after.id})
+            raise OutcomeUnknown("hold change")
         except (IdempotencyKeyTaken, HoldChanged):
             return False
         except VersionConflict:

@@ -25,6 +25,7 @@ from services.domain.errors import AccountNotFound, Forbidden, InvalidInput
 from services.domain.model import ChangeKind, Direction
 from services.identity.principal import AuthMethod, Principal
 from services.ledger.holds import HoldService
+from services.ledger.ports import TransientStoreError
 from services.settings import Settings
 from tests.helpers import balances_by_account, items_of_type, table_items
 
@@ -263,3 +264,27 @@ async def test_pending_transfers_page_and_filter(funded: tuple[Ledger, HoldServi
     assert bobs.holds == []
     with pytest.raises(InvalidInput):
         await holds.pending_transfers("bob", 10, page.cursors[0])
+
+
+async def test_a_hold_whose_sends_all_go_unanswered_is_outcome_unknown_then_replays_once(
+    funded: tuple[Ledger, HoldService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger, holds = funded
+    store = holds._store
+    real = store.commit_hold
+    sends: list[int] = []
+
+    async def lost_answers(*args: object, **kwargs: object) -> None:
+        sends.append(1)
+        if len(sends) == 1:
+            await real(*args, **kwargs)  # type: ignore[arg-type]  # committed, answer lost
+        raise TransientStoreError("read timeout")
+
+    monkeypatch.setattr(store, "commit_hold", lost_answers)
+    with pytest.raises(LedgerError) as unknown:
+        await holds.authorize_transfer("alice", "bob", "10", idempotency_key="lost")
+    assert unknown.value.code is ErrorCode.OUTCOME_UNKNOWN
+    monkeypatch.setattr(store, "commit_hold", real)
+    replay = await holds.authorize_transfer("alice", "bob", "10", idempotency_key="lost")
+    assert replay.status is HoldStatus.PENDING
+    assert (await ledger.get_account("alice")).pending_debits == Decimal("10.00")
