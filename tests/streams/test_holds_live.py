@@ -5,12 +5,17 @@ expiries and reversals are notified with their own words."""
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
+import pytest
+
+from services import HoldStatus
 from services.bootstrap import Services
 from services.domain.events import BalanceChanged
 from services.domain.model import ChangeKind
 from services.settings import Settings
 from tests.streams.support import SmsGateway, sent_mail
+from tests.streams.test_notifications import cli, cli_environment
 
 ALICE_PHONE = "+14155550100"
 
@@ -134,3 +139,27 @@ async def test_holds_captures_voids_expiries_and_reversals_are_notified(
     assert len(texts) == 8
     assert any("Hold of 30.00 USD for account bob. Available 70.00 USD. Hold " in t for t in texts)
     assert await services.notifier.failed() == []
+
+
+async def test_expire_holds_from_the_cli(
+    services: Services, stream_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await open_accounts(services)
+    holds = services.ledger.hold_service()
+    due = await holds.authorize_transfer("alice", "bob", "4", expires_in_seconds=1)
+    kept = await holds.authorize_transfer("alice", "bob", "6", expires_in_seconds=600)
+    for name, value in cli_environment(stream_settings).items():
+        monkeypatch.setenv(name, value)
+    await asyncio.sleep(1.1)
+    result = await cli(["expire-holds"])
+    assert result.exit_code == 0, result.output
+    assert "expired 1 holds" in result.output
+    ended, pending = (
+        await holds.get_pending_transfer(due.id),
+        await holds.get_pending_transfer(kept.id),
+    )
+    assert ended is not None
+    assert ended.status is HoldStatus.EXPIRED
+    assert pending is not None
+    assert pending.status is HoldStatus.PENDING
+    assert (await services.ledger.get_account("alice")).pending_debits == Decimal("6.00")
