@@ -37,6 +37,9 @@ from services.ledger.postings import AccountChange
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
+#: Hold copies one `Account.pendingTransfers` request reads at most, and per Query.
+MAX_SCANNED = 1000
+QUERY_PAGE = 100
 #: What each write of a transaction is, to read its cancellation reason.
 ACCOUNT, ENTRY, MARKER, HOLD, OTHER, KEY = "account", "entry", "marker", "hold", "other", "key"
 
@@ -60,12 +63,14 @@ class DynamoHoldStore:
     async def holds_of(
         self, account_id: str, limit: int, after: str | None, status: HoldStatus | None
     ) -> PendingTransferPage:
-        """Newest first; with `status`, only those (read on until the page is full)."""
+        """Newest first; with `status`, only those. One request reads at most MAX_SCANNED
+        holds: a page of a rare status may come back short, with a cursor to read on."""
         pk = codec.account_key(account_id)["PK"]
         upper = f"{hold_items.COPY_SK_PREFIX}{after}" if after else hold_items.COPY_SK_PREFIX + "~"
         holds: list[PendingTransfer] = []
         start: dict[str, Any] | None = None
-        while len(holds) < limit + 1:
+        scanned, last = 0, after
+        while len(holds) <= limit and scanned < MAX_SCANNED:
             query: dict[str, Any] = {
                 "TableName": self._table,
                 "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lower AND :upper",
@@ -75,7 +80,7 @@ class DynamoHoldStore:
                     ":upper": {"S": upper},
                 },
                 "ScanIndexForward": False,
-                "Limit": limit + 1,
+                "Limit": limit + 2 if status is None else QUERY_PAGE,
                 "ConsistentRead": True,
             }
             if start is not None:
@@ -83,14 +88,22 @@ class DynamoHoldStore:
             response = await self._client.query(**query)
             for item in response.get("Items", []):
                 hold = hold_items.hold_from_item(item)
-                if hold.id != after and (status is None or hold.status is status):
+                if hold.id == after or len(holds) > limit:
+                    continue
+                scanned, last = scanned + 1, hold.id
+                if status is None or hold.status is status:
                     holds.append(hold)
             start = response.get("LastEvaluatedKey")
             if start is None:
                 break
         page = holds[:limit]
-        more = len(holds) > limit
-        return PendingTransferPage(page, [h.id for h in page], page[-1].id if more else None)
+        if len(holds) > limit:
+            next_cursor: str | None = page[-1].id
+        elif start is not None and last is not None:
+            next_cursor = last  # the scan budget ran out: read on after the last hold read
+        else:
+            next_cursor = None
+        return PendingTransferPage(page, [h.id for h in page], next_cursor)
 
     async def commit_hold(
         self, plan: HoldPlan, stored_key: str | None, fingerprint: str | None

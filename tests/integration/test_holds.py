@@ -288,3 +288,25 @@ async def test_a_hold_whose_sends_all_go_unanswered_is_outcome_unknown_then_repl
     replay = await holds.authorize_transfer("alice", "bob", "10", idempotency_key="lost")
     assert replay.status is HoldStatus.PENDING
     assert (await ledger.get_account("alice")).pending_debits == Decimal("10.00")
+
+
+async def test_a_rare_status_pages_within_a_bounded_read(
+    funded: tuple[Ledger, HoldService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.dynamo import hold_store
+
+    monkeypatch.setattr(hold_store, "MAX_SCANNED", 3)
+    monkeypatch.setattr(hold_store, "QUERY_PAGE", 2)
+    _, holds = funded
+    made = [await holds.authorize_transfer("alice", "bob", "1") for _ in range(7)]
+    await holds.void_transfer(made[0].id)
+    found: list[str] = []
+    after: str | None = None
+    for _ in range(5):  # each request reads at most 3 holds: short pages, then the void
+        page = await holds.pending_transfers("alice", 10, after, status=HoldStatus.VOIDED)
+        found += [h.id for h in page.holds]
+        after = page.next_cursor
+        if after is None:
+            break
+    assert found == [made[0].id]
+    assert after is None
