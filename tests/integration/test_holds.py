@@ -310,3 +310,23 @@ async def test_a_rare_status_pages_within_a_bounded_read(
             break
     assert found == [made[0].id]
     assert after is None
+
+
+async def test_hold_operations_are_counted_by_outcome(funded: tuple[Ledger, HoldService]) -> None:
+    from prometheus_client import REGISTRY
+
+    _, holds = funded  # the composition root wrapped the use case (metrics are on by default)
+
+    def count(operation: str, outcome: str) -> float:
+        labels = {"operation": operation, "outcome": outcome}
+        return REGISTRY.get_sample_value("ledger_holds_total", labels) or 0.0
+
+    before = {(o, r): count(o, r) for o in ("authorize", "void") for r in ("committed",)}
+    refused = count("authorize", "INSUFFICIENT_FUNDS")
+    hold = await holds.authorize_transfer("alice", "bob", "1")
+    with pytest.raises(InsufficientFunds):
+        await holds.authorize_transfer("alice", "bob", "1000")
+    await holds.void_transfer(hold.id)
+    assert count("authorize", "committed") == before[("authorize", "committed")] + 1
+    assert count("authorize", "INSUFFICIENT_FUNDS") == refused + 1
+    assert count("void", "committed") == before[("void", "committed")] + 1
