@@ -189,6 +189,7 @@ class DynamoHoldStore:
             },
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        _condition_pending(update, change)
         return with_chain_head(update, change.before, change.entries[-1])
 
     def _put(self, item: dict[str, Any], condition: str | None) -> dict[str, Any]:
@@ -196,6 +197,26 @@ class DynamoHoldStore:
         if condition is not None:
             put["ConditionExpression"] = condition
         return put
+
+
+def _condition_pending(update: dict[str, Any], change: AccountChange) -> None:
+    """Spell the hold invariants out in the condition, beside the version that already pins
+    them: the pending debits are those planned from, and a reservation keeps
+    balance - pending_debits >= -overdraftLimit (as balance >= pending_after - limit:
+    DynamoDB conditions compare, they do no arithmetic)."""
+    before, after = change.before, change.after
+    values = update["ExpressionAttributeValues"]
+    values[":pending_before"] = codec.number(before.pending_debits)
+    if before.pending_debits:
+        update["ConditionExpression"] += " AND #pending = :pending_before"
+    else:  # accounts written before holds have no attribute
+        update["ConditionExpression"] += (
+            " AND (attribute_not_exists(#pending) OR #pending = :pending_before)"
+        )
+    limit = before.overdraft_limit
+    if limit is not None and after.pending_debits > before.pending_debits:
+        update["ConditionExpression"] += " AND #balance >= :floor"
+        values[":floor"] = codec.number(after.pending_debits - limit)
 
 
 def _raise_for_cancellation(

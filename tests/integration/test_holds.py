@@ -4,6 +4,7 @@ races between them, idempotent replays and the hash chain they extend."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -330,3 +331,30 @@ async def test_hold_operations_are_counted_by_outcome(funded: tuple[Ledger, Hold
     assert count("authorize", "committed") == before[("authorize", "committed")] + 1
     assert count("authorize", "INSUFFICIENT_FUNDS") == refused + 1
     assert count("void", "committed") == before[("void", "committed")] + 1
+
+
+async def test_the_transaction_itself_refuses_a_reservation_planned_on_stale_pending_debits(
+    funded: tuple[Ledger, HoldService], settings: Settings
+) -> None:
+    from dataclasses import replace
+
+    from services.ledger.hold_planning import AuthorizeRequest, plan_authorize
+    from services.ledger.ports import VersionConflict
+
+    ledger, holds = funded
+    await holds.authorize_transfer("alice", "bob", "80")
+    alice, bob = await ledger.get_account("alice"), await ledger.get_account("bob")
+    # Same version, but planned as if nothing were reserved: 90 more would overdraw.
+    stale = replace(alice, pending_debits=Decimal(0))
+    request = AuthorizeRequest(
+        "H-stale", "E-stale", "alice", "bob", Decimal(90), 60, None, {}, None, None
+    )
+    plan = plan_authorize(request, stale, bob, ledger_clock)
+    before = await table_items(settings)
+    with pytest.raises(VersionConflict):
+        await holds._store.commit_hold(plan, None, None)
+    assert await table_items(settings) == before
+
+
+def ledger_clock() -> datetime:
+    return datetime.now(UTC)
