@@ -18,7 +18,6 @@ from decimal import Decimal
 from services.domain import validation
 from services.domain.errors import (
     AccountNotFound,
-    Forbidden,
     IdempotencyConflict,
     LedgerUnavailable,
     OutcomeUnknown,
@@ -29,14 +28,12 @@ from services.domain.errors import (
 from services.domain.holds import (
     HoldStatus,
     PendingTransfer,
-    PendingTransferPage,
     checked_expiry,
 )
 from services.domain.metadata import metadata as checked_metadata
 from services.domain.money import check_amount
 from services.identity import policy
 from services.identity.principal import SYSTEM, Principal
-from services.ledger import cursor
 from services.ledger.cache import AccountCache
 from services.ledger.hold_planning import (
     AuthorizeRequest,
@@ -46,6 +43,7 @@ from services.ledger.hold_planning import (
     plan_release,
 )
 from services.ledger.hold_ports import HoldChanged, HoldStore
+from services.ledger.hold_reads import HoldReads
 from services.ledger.ids import new_id
 from services.ledger.locks import KeyedLocks
 from services.ledger.ports import (
@@ -73,6 +71,10 @@ class HoldService:
         clock: Callable[[], datetime],
     ) -> None:
         self._store = store
+        self._reads = HoldReads(store)
+        #: The holds' reads: `get_pending_transfer` and `pending_transfers` (see HoldReads).
+        self.get_pending_transfer = self._reads.get_pending_transfer
+        self.pending_transfers = self._reads.pending_transfers
         self._cache = cache
         self._locks = KeyedLocks()
         self._backoff = backoff
@@ -164,7 +166,7 @@ class HoldService:
         """
         value = None if amount is None else check_amount(amount, field="amount")
         key = validation.idempotency_key(idempotency_key)
-        hold = await self._own(pending_transfer_id, principal)
+        hold = await self._reads.own(pending_transfer_id, principal)
         fingerprint = _fingerprint("capture", hold.id, "all" if value is None else _text(value))
         stored_key = policy.scoped_idempotency_key(principal, key)
         ids = (new_id(), new_id(), new_id(), new_id())
@@ -189,7 +191,7 @@ class HoldService:
         """VoidTransfer: release a PENDING hold. Raises TransferNotFound, Forbidden,
         TransferNotPending (already captured, voided or expired; a hold past its expiry is
         expired instead)."""
-        hold = await self._own(pending_transfer_id, principal)
+        hold = await self._reads.own(pending_transfer_id, principal)
         entry_id = new_id()
 
         async def plan() -> HoldPlan | PendingTransfer:
@@ -225,60 +227,6 @@ class HoldService:
             return plan_release(current, source, HoldStatus.EXPIRED, entry_id, self._clock)
 
         return await self._run(plan, None, None)
-
-    async def get_pending_transfer(
-        self, pending_transfer_id: str, *, principal: Principal = SYSTEM
-    ) -> PendingTransfer | None:
-        """The hold, when it exists and touches one of `principal`'s accounts."""
-        if not validation.is_record_id(pending_transfer_id):
-            return None
-        hold = await self._store.get_hold(pending_transfer_id)
-        if hold is None or principal.is_operator:
-            return hold
-        sides = (hold.from_account_id, hold.to_account_id)
-        accounts, _ = await self._store.load_accounts(sides, None)
-        owners = [accounts[i].owner_id if i in accounts else None for i in sides]
-        return hold if any(policy.may_read_account(principal, o) for o in owners) else None
-
-    async def pending_transfers(
-        self,
-        account_id: str,
-        limit: int,
-        after: str | None = None,
-        status: HoldStatus | None = None,
-        *,
-        principal: Principal = SYSTEM,
-    ) -> PendingTransferPage:
-        """The holds reserved on `account_id`, newest first. Raises AccountNotFound (missing
-        or not the caller's), InvalidInput (a malformed cursor)."""
-        accounts, _ = await self._store.load_accounts([account_id], None)
-        account = accounts.get(account_id)
-        if account is None or not policy.may_read_account(principal, account.owner_id):
-            raise AccountNotFound(account_id)
-        start = None if after is None else cursor.decode_hold_cursor(after, account_id)
-        page = await self._store.holds_of(account_id, limit, start, status)
-        return PendingTransferPage(
-            page.holds,
-            [cursor.encode_hold_cursor(account_id, h.id) for h in page.holds],
-            None
-            if page.next_cursor is None
-            else cursor.encode_hold_cursor(account_id, page.next_cursor),
-        )
-
-    async def _own(self, hold_id: str, principal: Principal) -> PendingTransfer:
-        hold = await self.get_pending_transfer(hold_id, principal=principal)
-        if hold is None:
-            raise TransferNotFound(hold_id, field="pending_transfer_id")
-        if principal.is_operator:
-            return hold
-        accounts, _ = await self._store.load_accounts([hold.from_account_id], None)
-        owner = accounts[hold.from_account_id].owner_id if accounts else None
-        if not policy.may_debit_account(principal, owner):
-            raise Forbidden(
-                "only the source account's holder or an operator captures or voids a hold",
-                field="pending_transfer_id",
-            )
-        return hold
 
     async def _run(
         self, plan: Planner, stored_key: str | None, fingerprint: str | None
