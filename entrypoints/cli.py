@@ -109,6 +109,7 @@ def _dynamodb_configured(settings: Settings) -> bool:
 
 
 app.command("stream-worker")(worker_cli.stream_worker)
+app.command("expire-holds")(worker_cli.expire_holds)
 app.command("verify")(integrity_cli.verify)
 app.command("export")(integrity_cli.export)
 app.command("dev-token")(identity_cli.dev_token)

@@ -1,4 +1,4 @@
-"""`ledger stream-worker` and `ledger notifications failed|retry`."""
+"""`ledger stream-worker`, `ledger expire-holds` and `ledger notifications failed|retry`."""
 
 from __future__ import annotations
 
@@ -61,11 +61,15 @@ def stream_worker(
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(signum, stop.set)
             sweeper = asyncio.create_task(services.notifier.run_sweeps(stop))
+            holds = services.ledger.hold_sweeper
+            expiry = asyncio.create_task(holds.run(stop)) if holds is not None else None
             try:
                 await worker.run(stop)
             finally:
                 stop.set()
                 await sweeper
+                if expiry is not None:
+                    await expiry
             return 0
 
     configure_tracing("ledger-stream-worker")
@@ -126,3 +130,22 @@ def retry() -> None:
     typer.echo(f"sent {sent}, failed again {still_failed}, skipped {skipped}")
     if still_failed:
         raise typer.Exit(1)
+
+
+def expire_holds() -> None:
+    """Release every hold past its expiry once, then exit: for deployments whose stream runs
+    in Lambda (no `ledger stream-worker` sweeping), run it on a schedule."""
+    settings = _services_settings()
+
+    async def run() -> int:
+        async with bootstrap_worker(settings) as services:
+            sweeper = services.ledger.hold_sweeper
+            if sweeper is None:
+                return 0
+            released = 0
+            # One round reads a day of the week-long backlog: enough rounds to cover it all.
+            for _ in range(9):
+                released += await sweeper.sweep_once()
+            return released
+
+    typer.echo(f"expired {asyncio.run(run())} holds")

@@ -5,13 +5,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
 
 from graph.types import LedgerEntry
 from services.domain.events import BalanceChanged
+from services.domain.model import ChangeKind
 from services.domain.money import currency_places
+
+# The domain's kinds of change, exposed as they are.
+strawberry.enum(
+    ChangeKind,
+    name="BalanceChangeKind",
+    description="What changed the account: OPENING (its opening balance), TRANSFER, BATCH "
+    "(postTransfers), REVERSAL, HOLD_AUTHORIZED (funds reserved: availableBalance drops, "
+    "balance stays), HOLD_CAPTURED (the hold released and the captured part debited: two "
+    "versions on the source, one credit on the destination), HOLD_VOIDED and HOLD_EXPIRED "
+    "(funds released: availableBalance rises).",
+)
 
 #: `extensions.code` of the error that ends a subscription the server closed (a subscriber
 #: too slow to keep up, or a server shutting down). `extensions.afterVersion` says where to
@@ -19,10 +33,19 @@ from services.domain.money import currency_places
 SUBSCRIPTION_CLOSED = "SUBSCRIPTION_CLOSED"
 
 
-@strawberry.type(description="One committed change of an account's balance.")
+@strawberry.type(
+    description="One committed change of an account's balance or available balance (holds)."
+)
 class BalanceChange:
     account_id: strawberry.ID
     balance: Decimal = strawberry.field(description="The balance right after this change.")
+    available_balance: Decimal = strawberry.field(
+        description="balance - pending debits (what PENDING holds reserve) right after this change."
+    )
+    kind: ChangeKind
+    metadata: JSON = strawberry.field(
+        description="The labels of the transfer, batch leg or hold that made the change."
+    )
     delta: Decimal = strawberry.field(
         description="Signed: positive for a credit, negative for a debit."
     )
@@ -39,6 +62,9 @@ class BalanceChange:
         return cls(
             account_id=strawberry.ID(event.account_id),
             balance=currency_places(event.balance, currency),
+            available_balance=currency_places(event.entry.available_after, currency),
+            kind=event.entry.change_kind,
+            metadata=cast(JSON, dict(event.entry.metadata)),
             delta=currency_places(event.delta, currency),
             version=event.version,
             entry=LedgerEntry.from_domain(event.entry),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -21,6 +21,10 @@ from graph.integrity import AccountDigest, BalancePoint, HistoryProof, balance_a
 from services import Direction, InvalidInput, LedgerError, Page
 from services.domain import model
 from services.domain.money import currency_places
+
+if TYPE_CHECKING:
+    from graph.holds import PendingTransferConnection
+    from services.domain.holds import HoldStatus
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -39,15 +43,33 @@ async def account_transactions(
     return LedgerEntryConnection.from_page(page, after=after)
 
 
+async def account_pending_transfers(
+    root: Account,
+    info: Info,
+    first: int | None = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
+    status: Annotated[HoldStatus, strawberry.lazy("services.domain.holds")] | None = None,
+) -> Annotated[PendingTransferConnection, strawberry.lazy("graph.holds")]:
+    # graph.holds builds on this module's types: imported when first called, not at import.
+    from graph.holds import pending_transfers_of
+
+    return await pending_transfers_of(str(root.id), info, first, after, status)
+
+
 async def entry_transfer(root: LedgerEntry, info: Info) -> Transfer | None:
     found = await info.context.transfers.load(str(root.transfer_id))
     return Transfer.from_domain(found) if found is not None else None
 
 
-@strawberry.enum(description="CREDIT adds to the account's balance, DEBIT takes from it.")
+@strawberry.enum(
+    description="CREDIT adds to the account's balance, DEBIT takes from it; HOLD reserves "
+    "the amount (pending debits grow, the balance stays) and RELEASE gives a reservation back."
+)
 class EntryDirection(Enum):
     DEBIT = "DEBIT"
     CREDIT = "CREDIT"
+    HOLD = "HOLD"
+    RELEASE = "RELEASE"
 
 
 @strawberry.type(description="An account and its exact balance.")
@@ -68,6 +90,15 @@ class Account:
     )
     metadata: JSON = strawberry.field(
         default_factory=dict, description="The labels the account was opened with."
+    )
+    available_balance: Decimal = strawberry.field(
+        default=Decimal(0),
+        description="balance - pendingDebits: what the account may still spend before its "
+        "overdraft room (spendable in all: availableBalance + overdraftLimit, unlimited when "
+        "overdraftLimit is null).",
+    )
+    pending_debits: Decimal = strawberry.field(
+        default=Decimal(0), description="What the account's PENDING holds reserve."
     )
     digest: AccountDigest | None = strawberry.field(
         default=None,
@@ -92,6 +123,8 @@ class Account:
                 else currency_places(account.overdraft_limit, account.currency)
             ),
             metadata=cast(JSON, dict(account.metadata)),
+            available_balance=currency_places(account.available_balance, account.currency),
+            pending_debits=currency_places(account.pending_debits, account.currency),
             digest=AccountDigest.of(account),
         )
 
@@ -106,6 +139,13 @@ class Account:
         "At most 10,000 versions back (INVALID_INPUT beyond).",
     )
 
+    pending_transfers: Annotated[PendingTransferConnection, strawberry.lazy("graph.holds")] = (
+        strawberry.field(
+            resolver=account_pending_transfers,
+            description="The holds on the account (it is their source), newest first, "
+            "optionally only those of one `status`. `first` is 1 to 100 by default.",
+        )
+    )
     transactions: LedgerEntryConnection = strawberry.field(
         resolver=account_transactions,
         description=(

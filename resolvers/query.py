@@ -7,6 +7,7 @@ import strawberry
 from graph.context import Info
 from graph.errors import request_error
 from graph.exchange import CurrencyTotal
+from graph.holds import PendingTransfer
 from graph.integrity import AccountVerificationResult, verify_account
 from graph.me import Me, me
 from graph.types import Account, Transfer, load_account
@@ -52,6 +53,11 @@ async def ledger_totals(info: Info) -> list[CurrencyTotal]:
     return [CurrencyTotal.from_domain(total) for total in totals]
 
 
+async def pending_transfer(info: Info, id: strawberry.ID) -> PendingTransfer | None:
+    found = await info.context.ledger.get_pending_transfer(str(id))
+    return PendingTransfer.from_domain(found) if found is not None else None
+
+
 @strawberry.type
 class Query:
     account: Account | None = strawberry.field(
@@ -72,6 +78,11 @@ class Query:
     transfer: Transfer | None = strawberry.field(
         resolver=transfer,
         description="The transfer, or null when it does not exist or touches none of the "
+        "caller's accounts.",
+    )
+    pending_transfer: PendingTransfer | None = strawberry.field(
+        resolver=pending_transfer,
+        description="The hold, or null when it does not exist or touches none of the "
         "caller's accounts.",
     )
     verify_account: AccountVerificationResult | None = strawberry.field(

@@ -3,6 +3,7 @@
 from services.domain.errors import (
     AccountExists,
     AccountNotFound,
+    AmountExceedsAuthorized,
     BatchTooLarge,
     CurrencyMismatch,
     ErrorCode,
@@ -16,7 +17,9 @@ from services.domain.errors import (
     ReversalExceedsOriginal,
     SameAccount,
     TransferNotFound,
+    TransferNotPending,
 )
+from services.domain.holds import HoldStatus, PendingTransfer
 from services.domain.model import Account, Direction, Entry, Page, Transfer
 from services.domain.money import MAX_AMOUNT
 from services.domain.movements import Batch, TransferLeg
@@ -29,12 +32,14 @@ __all__ = [
     "Account",
     "AccountExists",
     "AccountNotFound",
+    "AmountExceedsAuthorized",
     "Batch",
     "BatchTooLarge",
     "CurrencyMismatch",
     "Direction",
     "Entry",
     "ErrorCode",
+    "HoldStatus",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidAmount",
@@ -44,10 +49,12 @@ __all__ = [
     "LedgerUnavailable",
     "OutcomeUnknown",
     "Page",
+    "PendingTransfer",
     "ReversalExceedsOriginal",
     "SameAccount",
     "Settings",
     "Transfer",
     "TransferLeg",
     "TransferNotFound",
+    "TransferNotPending",
 ]

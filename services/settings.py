@@ -196,6 +196,12 @@ class Settings(AuthSettings, ApiSettings, FxSettingsPart):
     stream_poll_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause of the stream worker when it has caught up."
     )
+    hold_sweep_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Pause between the stream worker's rounds releasing expired holds (each "
+        "round reads the expiry index of the hours due, never scans).",
+    )
     stream_delay_seconds: float = Field(
         default=0.0,
         ge=0,

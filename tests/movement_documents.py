@@ -29,3 +29,44 @@ mutation($input: ReverseTransferInput!) {
 TRANSFER_REVERSALS = """
 query($id: ID!) { transfer(id: $id) { id amount reversedAmount reversals { id amount } } }
 """
+HOLD_FIELDS = """
+id fromAccountId toAccountId amount capturedAmount currency status expiresAt createdAt memo
+metadata transferId
+"""
+AUTHORIZE = f"""
+mutation($input: AuthorizeTransferInput!) {{
+  authorizeTransfer(input: $input) {{
+    pendingTransfer {{ {HOLD_FIELDS} }}
+    userErrors {{ code message field }}
+  }}
+}}
+"""
+CAPTURE = f"""
+mutation($input: CaptureTransferInput!) {{
+  captureTransfer(input: $input) {{
+    pendingTransfer {{ {HOLD_FIELDS} }}
+    transfer {{ id fromAccountId toAccountId amount }}
+    userErrors {{ code message field }}
+  }}
+}}
+"""
+VOID = f"""
+mutation($input: VoidTransferInput!) {{
+  voidTransfer(input: $input) {{
+    pendingTransfer {{ {HOLD_FIELDS} }}
+    userErrors {{ code message field }}
+  }}
+}}
+"""
+PENDING_TRANSFER = f"query($id: ID!) {{ pendingTransfer(id: $id) {{ {HOLD_FIELDS} }} }}"
+ACCOUNT_HOLDS = """
+query($id: ID!, $first: Int, $after: String, $status: PendingTransferStatus) {
+  account(id: $id) {
+    id balance availableBalance pendingDebits
+    pendingTransfers(first: $first, after: $after, status: $status) {
+      edges { cursor node { id amount status } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }
+}
+"""

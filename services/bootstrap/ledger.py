@@ -13,6 +13,8 @@ import httpx
 from services.dynamo.audit_reads import DynamoAuditReader
 from services.dynamo.batch import BatchReader
 from services.dynamo.client import make_session, open_dynamodb
+from services.dynamo.hold_due import DynamoDueHolds
+from services.dynamo.hold_store import DynamoHoldStore
 from services.dynamo.movement_store import DynamoMovementStore
 from services.dynamo.quotes import DynamoQuoteStore
 from services.fx.ecb import EcbRatesProvider
@@ -75,6 +77,8 @@ async def open_ledger(
             integrity_reader=integrity,
             limiter=limiter,
             quotes=quotes,
+            hold_store=DynamoHoldStore(dynamodb, settings.table_name, reader),
+            due_holds=DynamoDueHolds(dynamodb, settings.table_name),
         )
     )
 

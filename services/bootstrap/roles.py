@@ -203,10 +203,17 @@ async def stream_worker_running(services: Services) -> AsyncIterator[asyncio.Tas
     sweeper = asyncio.get_running_loop().create_task(
         services.notifier.run_sweeps(), name="notification-sweeper"
     )
+    running_tasks = [task, sweeper]
+    if services.ledger.hold_sweeper is not None:
+        running_tasks.append(
+            asyncio.get_running_loop().create_task(
+                services.ledger.hold_sweeper.run(), name="hold-sweeper"
+            )
+        )
     try:
         yield task
     finally:
-        for running in (task, sweeper):
+        for running in running_tasks:
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running

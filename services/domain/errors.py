@@ -43,6 +43,10 @@ class ErrorCode(StrEnum):
     RATES_UNAVAILABLE = "RATES_UNAVAILABLE"
     #: The newest rates are older than LEDGER_FX_MAX_RATE_AGE_SECONDS: no quotes for now.
     RATES_STALE = "RATES_STALE"
+    #: The hold was already captured, voided or expired (or is past its expiry).
+    TRANSFER_NOT_PENDING = "TRANSFER_NOT_PENDING"
+    #: A capture asked for more than the hold authorized.
+    AMOUNT_EXCEEDS_AUTHORIZED = "AMOUNT_EXCEEDS_AUTHORIZED"
 
 
 class LedgerError(Exception):
@@ -204,3 +208,27 @@ class ReversalExceedsOriginal(LedgerError):
             f"transfer {transfer_id!r} has {remaining} left to reverse", field="amount"
         )
         self.transfer_id = transfer_id
+
+
+class TransferNotPending(LedgerError):
+    """The hold is no longer PENDING: captured, voided or expired (`status` says which)."""
+
+    code = ErrorCode.TRANSFER_NOT_PENDING
+
+    def __init__(self, pending_transfer_id: str, status: str) -> None:
+        super().__init__(
+            f"pending transfer {pending_transfer_id!r} is {status}, not PENDING",
+            field="pending_transfer_id",
+        )
+        self.pending_transfer_id = pending_transfer_id
+        self.status = status
+
+
+class AmountExceedsAuthorized(LedgerError):
+    code = ErrorCode.AMOUNT_EXCEEDS_AUTHORIZED
+
+    def __init__(self, pending_transfer_id: str, authorized: str) -> None:
+        super().__init__(
+            f"pending transfer {pending_transfer_id!r} authorized {authorized}", field="amount"
+        )
+        self.pending_transfer_id = pending_transfer_id

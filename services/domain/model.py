@@ -12,6 +12,27 @@ from enum import StrEnum
 class Direction(StrEnum):
     DEBIT = "DEBIT"
     CREDIT = "CREDIT"
+    #: A hold reserved `amount` (pending debits grew): the balance is unchanged.
+    HOLD = "HOLD"
+    #: A hold released `amount` (captured, voided or expired): the balance is unchanged.
+    RELEASE = "RELEASE"
+
+
+#: Directions that move the balance; HOLD and RELEASE move only the pending debits.
+POSTING_DIRECTIONS = frozenset({Direction.DEBIT, Direction.CREDIT})
+
+
+class ChangeKind(StrEnum):
+    """What a versioned change of an account was (BalanceChange.kind)."""
+
+    OPENING = "OPENING"
+    TRANSFER = "TRANSFER"
+    BATCH = "BATCH"
+    REVERSAL = "REVERSAL"
+    HOLD_AUTHORIZED = "HOLD_AUTHORIZED"
+    HOLD_CAPTURED = "HOLD_CAPTURED"
+    HOLD_VOIDED = "HOLD_VOIDED"
+    HOLD_EXPIRED = "HOLD_EXPIRED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +54,24 @@ class Account:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
     def can_cover(self, debit: Decimal) -> bool:
-        """True when taking `debit` leaves the balance at or above -overdraft_limit."""
-        return self.overdraft_limit is None or self.balance - debit >= -self.overdraft_limit
+        """True when taking `debit` leaves the available balance (balance - pending debits)
+        at or above -overdraft_limit."""
+        if self.overdraft_limit is None:
+            return True
+        return self.balance - self.pending_debits - debit >= -self.overdraft_limit
+
+    @property
+    def available_balance(self) -> Decimal:
+        """The balance less what pending holds reserve."""
+        return self.balance - self.pending_debits
 
     #: The hash of the entry at `version` (the chain's genesis at 0); None: an account written
     #: before the hash chain, whose entries stay unchained until a backfill.
     head_hash: str | None = None
     #: The last entry's time: the next commit never stamps an earlier one.
     head_at: datetime | None = None
+    #: What the account's pending holds reserve (authorized, not yet captured or released).
+    pending_debits: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +138,31 @@ class Entry:
     previous_hash: str | None = None
     #: The other side of the currency exchange this entry is part of; None for others.
     exchange: Exchange | None = None
+    #: The account's pending debits right after this entry (holds not yet released).
+    pending_after: Decimal = Decimal(0)
+    #: What the change was; None: told by the entry itself (OPENING or TRANSFER).
+    kind: ChangeKind | None = None
+    #: The labels of the transfer or hold it belongs to, for the stream's consumers.
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def delta(self) -> Decimal:
-        """Signed change this entry made to the balance."""
-        return self.amount if self.direction is Direction.CREDIT else -self.amount
+        """Signed change this entry made to the balance (0 for HOLD and RELEASE)."""
+        if self.direction is Direction.CREDIT:
+            return self.amount
+        if self.direction is Direction.DEBIT:
+            return -self.amount
+        return Decimal(0)
+
+    @property
+    def available_after(self) -> Decimal:
+        return self.balance_after - self.pending_after
+
+    @property
+    def change_kind(self) -> ChangeKind:
+        if self.kind is not None:
+            return self.kind
+        return ChangeKind.OPENING if self.counterparty_id is None else ChangeKind.TRANSFER
 
 
 @dataclass(frozen=True, slots=True)

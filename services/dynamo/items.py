@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.domain.model import Account, Direction, Entry, Transfer
+from services.domain.model import Account, ChangeKind, Direction, Entry, Transfer
 from services.domain.money import currency_places
 from services.dynamo.exchange_attrs import exchange_from, put_exchange
 from services.ledger.ports import IdempotencyRecord
@@ -126,6 +126,8 @@ def account_item(account: Account) -> Item:
     }
     _put_overdraft(item, account.overdraft_limit)
     _put_metadata(item, account.metadata)
+    if account.pending_debits:
+        item["pending_debits"] = number(account.pending_debits)
     return _with_optional(
         item,
         email=account.email,
@@ -150,7 +152,13 @@ def account_from_item(item: Mapping[str, Any]) -> Account:
         metadata=_metadata(item),
         head_hash=_optional_text(item, "head_hash"),
         head_at=_optional_time(item, "head_at"),
+        pending_debits=_zero_or_amount(item, "pending_debits"),
     )
+
+
+def _zero_or_amount(item: Mapping[str, Any], name: str) -> Decimal:
+    """An optional amount written only when not zero (pending debits)."""
+    return _amount(item, name) if name in item else Decimal(0)
 
 
 def entry_item(entry: Entry) -> Item:
@@ -168,9 +176,13 @@ def entry_item(entry: Entry) -> Item:
         "created_at": timestamp(entry.created_at),
     }
     put_exchange(item, entry.exchange)
+    if entry.pending_after:
+        item["pending_after"] = number(entry.pending_after)
+    _put_metadata(item, entry.metadata)
     # The committing operation's trace, for the stream's handlers to continue (traces on only).
     return _with_optional(
         item,
+        kind=None if entry.kind is None else entry.kind.value,
         counterparty_id=entry.counterparty_id,
         memo=entry.memo,
         traceparent=current_traceparent(),
@@ -199,6 +211,9 @@ def entry_from_item(item: Mapping[str, Any]) -> Entry:
         hash=_optional_text(item, "hash"),
         previous_hash=_optional_text(item, "previous_hash"),
         exchange=exchange_from(item),
+        pending_after=_zero_or_amount(item, "pending_after"),
+        kind=ChangeKind(item["kind"]["S"]) if "kind" in item else None,
+        metadata=_metadata(item),
     )
 
 

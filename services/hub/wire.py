@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.domain.events import BalanceChanged
-from services.domain.model import Direction, Entry, Exchange
+from services.domain.model import ChangeKind, Direction, Entry, Exchange
 from services.domain.money import format_amount
 
 VERSION = 1
@@ -49,6 +49,10 @@ def dumps(event: BalanceChanged) -> str:
             "currency": entry.currency,
             "created_at": entry.created_at.isoformat(),
             "memo": entry.memo,
+            # Optional for readers of this version: a sender without them means none.
+            "pending_after": format_amount(entry.pending_after, entry.currency),
+            "kind": None if entry.kind is None else entry.kind.value,
+            "metadata": dict(entry.metadata),
         },
     }
     if entry.exchange is not None:
@@ -88,6 +92,9 @@ def loads(text: str | bytes) -> BalanceChanged:
             created_at=datetime.fromisoformat(_text(entry["created_at"])),
             memo=_optional_text(entry["memo"]),
             exchange=_exchange(entry.get("exchange")),
+            pending_after=_decimal(entry.get("pending_after", "0")),
+            kind=None if entry.get("kind") is None else ChangeKind(_text(entry["kind"])),
+            metadata=_labels(entry.get("metadata") or {}),
         )
     )
 
@@ -129,3 +136,9 @@ def _decimal(value: object) -> Decimal:
     if not number.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
     return number
+
+
+def _labels(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object of strings, got {value!r}")
+    return {_text(k): _text(v) for k, v in value.items()}

@@ -91,4 +91,6 @@ def signed_amount(entry: EntryFields) -> Decimal | None:
         return entry.amount
     if entry.direction == Direction.DEBIT:
         return -entry.amount
+    if entry.direction in (Direction.HOLD, Direction.RELEASE):
+        return Decimal(0)  # a hold moves the pending debits, never the balance
     return None

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.domain.errors import LedgerUnavailable
+from services.domain.holds import HoldStatus, PendingTransfer, PendingTransferPage
 from services.domain.model import Account, AccountPage, Page, Transfer
 from services.domain.movements import Batch, TransferLeg
 from services.fx.quotes import FixedSide, Quote
@@ -121,6 +122,56 @@ class ActingLedger:
             idempotency_key=idempotency_key,
             memo=memo,
             principal=self.principal,
+        )
+
+    async def authorize_transfer(
+        self,
+        from_id: str,
+        to_id: str,
+        amount: Decimal | int | str,
+        *,
+        idempotency_key: str | None = None,
+        memo: str | None = None,
+        expires_in_seconds: int | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PendingTransfer:
+        return await self._ledger.hold_service().authorize_transfer(
+            from_id,
+            to_id,
+            amount,
+            idempotency_key=idempotency_key,
+            memo=memo,
+            expires_in_seconds=expires_in_seconds,
+            metadata=metadata,
+            principal=self.principal,
+        )
+
+    async def capture_transfer(
+        self,
+        pending_transfer_id: str,
+        amount: Decimal | int | str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> PendingTransfer:
+        return await self._ledger.hold_service().capture_transfer(
+            pending_transfer_id, amount, idempotency_key=idempotency_key, principal=self.principal
+        )
+
+    async def void_transfer(self, pending_transfer_id: str) -> PendingTransfer:
+        return await self._ledger.hold_service().void_transfer(
+            pending_transfer_id, principal=self.principal
+        )
+
+    async def get_pending_transfer(self, pending_transfer_id: str) -> PendingTransfer | None:
+        return await self._ledger.hold_service().get_pending_transfer(
+            pending_transfer_id, principal=self.principal
+        )
+
+    async def pending_transfers(
+        self, account_id: str, limit: int, after: str | None, status: HoldStatus | None
+    ) -> PendingTransferPage:
+        return await self._ledger.hold_service().pending_transfers(
+            account_id, limit, after, status, principal=self.principal
         )
 
     async def get_transfers(self, ids: Sequence[str]) -> dict[str, Transfer]:

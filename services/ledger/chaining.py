@@ -33,6 +33,7 @@ def after(account: Account, entry: Entry) -> Account:
         version=entry.version,
         head_hash=entry.hash,
         head_at=entry.created_at,
+        pending_debits=entry.pending_after,
     )
 
 

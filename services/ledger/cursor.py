@@ -59,3 +59,25 @@ def decode_owned_cursor(cursor: str, owner_id: str, *, field: str = "after") -> 
     if prefix != _OWNED_PREFIX or owner != owner_id or not isinstance(account_id, str):
         raise InvalidInput(f"{field} is not a cursor of this account list", field=field)
     return account_id
+
+
+_HOLDS_PREFIX = "h1"
+
+
+def encode_hold_cursor(account_id: str, hold_id: str) -> str:
+    """The cursor after the hold `hold_id` in `account_id`'s list of holds."""
+    raw = json.dumps([_HOLDS_PREFIX, account_id, hold_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_hold_cursor(cursor: str, account_id: str, *, field: str = "after") -> str:
+    """The hold id a cursor of `account_id`'s holds points at. Raises InvalidInput for a cursor
+    of another account, another list, or a forged one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        prefix, account, hold_id = json.loads(raw)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput(f"{field} is not a valid cursor", field=field) from None
+    if prefix != _HOLDS_PREFIX or account != account_id or not isinstance(hold_id, str):
+        raise InvalidInput(f"{field} is not a cursor of this account's holds", field=field)
+    return hold_id

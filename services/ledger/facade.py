@@ -20,7 +20,10 @@ from services.ledger.batches import BatchService, MovementStore
 from services.ledger.cache import AccountCache, TransferStates
 from services.ledger.commits import Commits
 from services.ledger.exchanges import ExchangeService
+from services.ledger.expiry import HoldSweeper
 from services.ledger.history import HistoryService
+from services.ledger.hold_ports import DueHolds, HoldStore
+from services.ledger.holds import HoldService
 from services.ledger.ids import utc_now
 from services.ledger.integrity import IntegrityReader, IntegrityService
 from services.ledger.ports import LedgerStore
@@ -55,6 +58,8 @@ class Ledger:
         integrity_reader: IntegrityReader | None = None,
         limiter: RateLimiter | None = None,
         quotes: QuoteService | None = None,
+        hold_store: HoldStore | None = None,
+        due_holds: DueHolds | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -126,6 +131,30 @@ class Ledger:
                 commits=self.commits,
             )
             if movements is not None and quotes is not None
+            else None
+        )
+        #: Holds (two-phase transfers); None when built without a hold store.
+        self.holds = (
+            HoldService(
+                hold_store,
+                cache,
+                backoff=backoff,
+                max_attempts=settings.transfer_max_attempts,
+                clock=clock,
+                commits=self.commits,
+            )
+            if hold_store is not None
+            else None
+        )
+        #: Releases expired holds: the stream worker's role runs `hold_sweeper.run()`.
+        self.hold_sweeper = (
+            HoldSweeper(
+                self.holds,
+                due_holds,
+                clock=clock,
+                interval_seconds=settings.hold_sweep_interval_seconds,
+            )
+            if self.holds is not None and due_holds is not None
             else None
         )
         #: Verification, proofs, point-in-time balances and exports (issue 13); None on a
@@ -228,6 +257,12 @@ class Ledger:
         if self.exchanges is None:
             raise LedgerUnavailable("this ledger was built without exchange quotes")
         return self.exchanges
+
+    def hold_service(self) -> HoldService:
+        """The holds' use case (authorize, capture, void, expire); see `HoldService`."""
+        if self.holds is None:
+            raise LedgerUnavailable("this ledger was built without a hold store")
+        return self.holds
 
     def _batches(self) -> BatchService:
         if self.batches is None:

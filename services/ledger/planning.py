@@ -147,6 +147,7 @@ def plan_transfer(
         currency=transfer.currency,
         created_at=transfer.created_at,
         memo=transfer.memo,
+        pending_after=source.pending_debits,
     )
     credit = Entry(
         id=credit_id,
@@ -160,6 +161,7 @@ def plan_transfer(
         currency=transfer.currency,
         created_at=transfer.created_at,
         memo=transfer.memo,
+        pending_after=destination.pending_debits,
     )
     return TransferPlan(
         transfer=transfer,

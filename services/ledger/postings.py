@@ -31,7 +31,7 @@ from services.domain.errors import (
     InsufficientFunds,
     ReversalExceedsOriginal,
 )
-from services.domain.model import Account, Direction, Entry, Exchange, Transfer
+from services.domain.model import Account, ChangeKind, Direction, Entry, Exchange, Transfer
 from services.domain.money import in_currency
 from services.domain.movements import Batch
 from services.identity import policy
@@ -216,8 +216,21 @@ def plan_postings(
             )
         )
     reversed_after = _reversed(request.reverses, transfers)
+    kind = (
+        ChangeKind.REVERSAL
+        if request.reverses is not None
+        else ChangeKind.BATCH
+        if request.batch
+        else None
+    )
     changes = tuple(
-        _change(accounts[account_id], request.postings, transfers, account_id in request.creates)
+        _change(
+            accounts[account_id],
+            request.postings,
+            transfers,
+            created=account_id in request.creates,
+            kind=kind,
+        )
         for account_id in request.account_ids
     )
     for change in changes:
@@ -257,7 +270,12 @@ def _reversed(original: Transfer | None, transfers: Sequence[Transfer]) -> Trans
 
 
 def _change(
-    account: Account, postings: Sequence[Posting], transfers: Sequence[Transfer], created: bool
+    account: Account,
+    postings: Sequence[Posting],
+    transfers: Sequence[Transfer],
+    *,
+    created: bool,
+    kind: ChangeKind | None = None,
 ) -> AccountChange:
     sides: list[tuple[Direction, Posting, Transfer]] = []
     for direction in (Direction.CREDIT, Direction.DEBIT):
@@ -287,6 +305,9 @@ def _change(
                 created_at=transfer.created_at,
                 memo=transfer.memo,
                 exchange=posting.exchange,
+                pending_after=account.pending_debits,
+                kind=kind,
+                metadata=posting.metadata,
             ),
         )
         head = chaining.after(head, entry)

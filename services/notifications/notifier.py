@@ -82,7 +82,7 @@ class Notifier(RetrySweeps):
 
         Raises only when the outbox cannot be written (the record is then delivered again).
         """
-        if not self._senders:
+        if not self._senders or not templates.notifies(event.entry):
             return
         try:
             account = await self._accounts.get_account(event.account_id)

@@ -45,6 +45,24 @@ def counted_transfers(
     return counted
 
 
+def counted_holds(
+    operation: str, call: Callable[P, Coroutine[Any, Any, T]]
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """A hold use case's `call`, counting each outcome under `operation`."""
+
+    @functools.wraps(call)
+    async def counted(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            result = await call(*args, **kwargs)
+        except LedgerError as error:
+            metrics.holds.labels(operation, str(error.code.value)).inc()
+            raise
+        metrics.holds.labels(operation, COMMITTED).inc()
+        return result
+
+    return counted
+
+
 def observe_ledger(ledger: Ledger) -> Ledger:
     """Wrap the transfer use case with its metrics (in place; returns `ledger`). Both names
     are rebound: callers acting for a principal (ActingLedger) reach `ledger.transfers`, the
@@ -60,6 +78,12 @@ def observe_ledger(ledger: Ledger) -> Ledger:
         exchanges.quote = counted_transfers(  # type: ignore[method-assign]
             exchanges.quote, metrics.quotes, "given"
         )
+    if ledger.holds is not None:
+        holds = ledger.holds
+        holds.authorize_transfer = counted_holds("authorize", holds.authorize_transfer)  # type: ignore[method-assign]
+        holds.capture_transfer = counted_holds("capture", holds.capture_transfer)  # type: ignore[method-assign]
+        holds.void_transfer = counted_holds("void", holds.void_transfer)  # type: ignore[method-assign]
+        holds.expire = counted_holds("expire", holds.expire)  # type: ignore[method-assign]
     return ledger
 
 

@@ -61,6 +61,12 @@ quotes = Counter(
     "RATES_STALE, ...).",
     ["outcome"],
 )
+holds = Counter(
+    "ledger_holds",
+    "Hold operations (authorize, capture, void, expire) by outcome: committed, or the "
+    "refusal's error code.",
+    ["operation", "outcome"],
+)
 transfer_retries = Counter(
     "ledger_transfer_retries",
     "Transfer commits that failed and were planned or sent again, by cause "

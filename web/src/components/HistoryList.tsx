@@ -11,6 +11,10 @@ interface HistoryListProps {
   onLoadMore(): void;
 }
 
+/** What an entry without a memo was, and how a screen reader announces its amount. */
+const WHAT = { DEBIT: "Transfer", CREDIT: "Transfer", HOLD: "Hold", RELEASE: "Hold released" };
+const KIND_LABELS = { DEBIT: "Debit", CREDIT: "Credit", HOLD: "Hold", RELEASE: "Released" };
+
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 /**
@@ -40,17 +44,17 @@ export function HistoryList({ entries, hasNextPage, loading, error, onLoadMore }
         {entries.map((entry) => (
           <li key={entry.id} className="history__row" data-entry-id={entry.id}>
             <div className="history__what">
-              <span className="history__memo">{entry.memo || (entry.counterpartyId ? "Transfer" : "Opening balance")}</span>
+              <span className="history__memo">{entry.memo || (entry.counterpartyId ? WHAT[entry.direction] : "Opening balance")}</span>
               <span className="history__meta">
                 {entry.counterpartyId
-                  ? `${entry.direction === "DEBIT" ? "To" : "From"} ${entry.counterpartyId} · `
+                  ? `${entry.direction === "CREDIT" ? "From" : "To"} ${entry.counterpartyId} · `
                   : ""}
                 <time dateTime={entry.createdAt}>{when.format(new Date(entry.createdAt))}</time>
               </span>
             </div>
             <div className="history__amounts">
               <span className={`history__amount history__amount--${entry.direction.toLowerCase()}`}>
-                <span className="visually-hidden">{entry.direction === "DEBIT" ? "Debit " : "Credit "}</span>
+                <span className="visually-hidden">{`${KIND_LABELS[entry.direction]} `}</span>
                 <Money amount={signedAmount(entry)} currency={entry.currency} signed />
               </span>
               <span className="history__balance">

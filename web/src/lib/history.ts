@@ -3,7 +3,8 @@ import { compareDecimals, subtractDecimals } from "./decimal";
 
 export interface HistoryEntry {
   id: string;
-  direction: "CREDIT" | "DEBIT";
+  /** HOLD and RELEASE reserve and give back funds (a hold): the balance does not move. */
+  direction: "CREDIT" | "DEBIT" | "HOLD" | "RELEASE";
   amount: string;
   balanceAfter: string;
   currency: string;
@@ -27,8 +28,9 @@ export function mergeHistory<T extends { id: string }>(live: readonly T[], pages
   return merged;
 }
 
-/** Signed amount of an entry as an exact string: "-12.50" for a debit. */
+/** Signed amount of an entry as an exact string: "-12.50" for a debit, "0" for a hold's. */
 export function signedAmount(entry: Pick<HistoryEntry, "direction" | "amount">): string {
+  if (entry.direction === "HOLD" || entry.direction === "RELEASE") return "0";
   return entry.direction === "DEBIT" ? `-${entry.amount}` : entry.amount;
 }
 
