@@ -16,7 +16,8 @@ import httpx
 
 from tests.documents import CREATE
 from tests.e2e.live import TRANSPORT_WS, GraphQLSocket
-from tests.e2e.test_serve_cli import ledger_command, ledger_serve, unconfigured_environment
+from tests.e2e.test_serve_cli import ledger_serve
+from tests.support.app_process import ledger_command, unconfigured_environment
 
 ME = "{ me { subject isAdmin } }"
 

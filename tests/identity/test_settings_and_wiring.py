@@ -19,7 +19,7 @@ from tests.support.oidc_issuer import AUDIENCE, OidcIssuer
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _unconfigured_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from services import Ledger
 from services.integrity.export import COLUMNS
 from services.settings import Settings
-from tests.integrity.test_verify_cli import clean_environment, run_ledger
+from tests.integrity.test_verify_cli import run_ledger
 
 
 def export(settings: Settings, tmp_path: Path, *args: str) -> Path:
-    env = clean_environment(tmp_path)
+    env = unconfigured_environment(tmp_path)
     env.update(
         AWS_ENDPOINT_URL=str(settings.endpoint_url),
         AWS_ACCESS_KEY_ID="test",

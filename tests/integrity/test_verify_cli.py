@@ -13,7 +13,8 @@ from services import Ledger
 from services.dynamo import items as codec
 from services.integrity.chain import entry_hash
 from services.settings import Settings
-from tests.integration.test_cli import clean_environment, run_ledger
+from tests.integration.test_cli import run_ledger
+from tests.support.app_process import unconfigured_environment
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def put(settings: Settings, item: dict[str, Any]) -> None:
 
 
 def verify(settings: Settings, tmp_path: Path, *args: str) -> tuple[int, list[str]]:
-    env = clean_environment(tmp_path)
+    env = unconfigured_environment(tmp_path)
     env.update(
         AWS_ENDPOINT_URL=str(settings.endpoint_url),
         AWS_ACCESS_KEY_ID="test",

@@ -14,7 +14,8 @@ import pytest
 
 from services.settings import Settings
 from tests.e2e.conftest import Api
-from tests.e2e.test_serve_cli import ledger_command, ledger_serve, unconfigured_environment
+from tests.e2e.test_serve_cli import ledger_serve
+from tests.support.app_process import ledger_command, unconfigured_environment
 
 
 def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from entrypoints.settings_doc import table
-from tests.integration.test_cli import clean_environment, run_ledger
+from tests.integration.test_cli import run_ledger
+from tests.support.app_process import unconfigured_environment
 
 
 def test_the_table_shows_no_python_words() -> None:
@@ -21,7 +22,7 @@ def test_the_table_lists_the_log_level() -> None:
 
 
 def test_a_misspelled_ledger_variable_is_reported_at_startup(tmp_path: Path) -> None:
-    env = clean_environment(tmp_path)
+    env = unconfigured_environment(tmp_path)
     env.update(LEDGER_TABEL="ledger-prod", LEDGER_REGION="eu-west-1", LEDGER_LOG_LEVEL="INFO")
     result = run_ledger(env, tmp_path, "create-tables")
     assert "LEDGER_TABEL" in result.stderr
