@@ -9,7 +9,8 @@ from pathlib import Path
 from services import Ledger
 from services.integrity.export import COLUMNS
 from services.settings import Settings
-from tests.integrity.test_verify_cli import run_ledger
+from tests.integration.test_cli import run_ledger
+from tests.support.app_process import unconfigured_environment
 
 
 def export(settings: Settings, tmp_path: Path, *args: str) -> Path:
