@@ -103,8 +103,9 @@ class Settings(AuthSettings, ApiSettings, FxSettingsPart):
     transfer_max_waiting_per_account: int = Field(
         default=256,
         ge=0,
-        description="Transfers of one account that may wait for it in one process; more are "
-        "refused at once with ACCOUNT_BUSY (retryable) instead of queuing without bound.",
+        description="Writes of one account (transfers, batches, reversals, exchanges, holds) "
+        "that may wait for it in one process; more are refused at once with ACCOUNT_BUSY "
+        "(retryable) instead of queuing without bound.",
     )
     account_cache_size: int = Field(
         default=10_000,

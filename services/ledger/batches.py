@@ -69,11 +69,12 @@ class BatchService:
         max_attempts: int,
         clock: Callable[[], datetime],
         commits: Commits | None = None,
+        locks: KeyedLocks | None = None,
     ) -> None:
         self._store = store
         self._commits = commits or Commits()
         self._cache = cache
-        self._locks = KeyedLocks()
+        self._locks = locks or KeyedLocks()
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
@@ -97,7 +98,7 @@ class BatchService:
         idempotency key returns the original batch.
         """
         request = self._request(transfers, idempotency_key, metadata, principal)
-        async with self._locks.hold(request.account_ids):
+        async with self._locks.hold_accounts(request.account_ids):
             return await self._post(request)
 
     async def get_batch(self, batch_id: str) -> Batch | None:

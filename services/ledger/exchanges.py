@@ -80,12 +80,13 @@ class ExchangeService:
         clock: Callable[[], datetime],
         limiter: RateLimiter | None = None,
         commits: Commits | None = None,
+        locks: KeyedLocks | None = None,
     ) -> None:
         self._store = store
         self._quotes = quotes
         self._commits = commits or Commits()
         self._cache = cache
-        self._locks = KeyedLocks()
+        self._locks = locks or KeyedLocks()
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
@@ -173,7 +174,7 @@ class ExchangeService:
             principal=principal,
             quote_id=quote_id,
         )
-        async with self._locks.hold(request.account_ids):
+        async with self._locks.hold_accounts(request.account_ids):
             return await self._book(request)
 
     def _sides(

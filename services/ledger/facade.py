@@ -26,6 +26,7 @@ from services.ledger.hold_ports import DueHolds, HoldStore
 from services.ledger.holds import HoldService
 from services.ledger.ids import utc_now
 from services.ledger.integrity import IntegrityReader, IntegrityService
+from services.ledger.locks import KeyedLocks
 from services.ledger.ports import LedgerStore
 from services.ledger.reversals import ReversalService
 from services.ledger.totals import TotalsService
@@ -70,6 +71,8 @@ class Ledger:
         #: root attaches the live fast path here (`commits.attach(listener)`).
         self.commits = Commits()
         backoff = Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds)
+        # One queue per account for every use case that writes balances, bounded once.
+        locks = KeyedLocks(settings.transfer_max_waiting_per_account)
         self.accounts = AccountService(
             store,
             cache,
@@ -87,7 +90,7 @@ class Ledger:
             max_attempts=settings.transfer_max_attempts,
             clock=clock,
             limiter=limiter or NoRateLimits(),
-            max_waiting_per_account=settings.transfer_max_waiting_per_account,
+            locks=locks,
             commits=self.commits,
         )
         self.history = HistoryService(store, self.accounts)
@@ -100,6 +103,7 @@ class Ledger:
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
                 commits=self.commits,
+                locks=locks,
             )
             if movements is not None
             else None
@@ -112,6 +116,7 @@ class Ledger:
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
                 commits=self.commits,
+                locks=locks,
             )
             if movements is not None
             else None
@@ -129,6 +134,7 @@ class Ledger:
                 clock=clock,
                 limiter=limiter,
                 commits=self.commits,
+                locks=locks,
             )
             if movements is not None and quotes is not None
             else None
@@ -142,6 +148,8 @@ class Ledger:
                 max_attempts=settings.transfer_max_attempts,
                 clock=clock,
                 commits=self.commits,
+                locks=locks,
+                limiter=limiter,
             )
             if hold_store is not None
             else None

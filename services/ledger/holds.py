@@ -54,6 +54,7 @@ from services.ledger.ports import (
     TransientStoreError,
     VersionConflict,
 )
+from services.ratelimit import TRANSFERS, NoRateLimits, RateLimiter, enforce
 from services.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,11 @@ class HoldService:
         max_attempts: int,
         clock: Callable[[], datetime],
         commits: Commits | None = None,
+        locks: KeyedLocks | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        #: Authorizing and capturing spend the principal's transfer budget, as transfers do.
+        self._limiter = limiter or NoRateLimits()
         self._store = store
         self._commits = commits or Commits()
         self._reads = HoldReads(store)
@@ -79,7 +84,7 @@ class HoldService:
         self.get_pending_transfer = self._reads.get_pending_transfer
         self.pending_transfers = self._reads.pending_transfers
         self._cache = cache
-        self._locks = KeyedLocks()
+        self._locks = locks or KeyedLocks()
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
@@ -111,6 +116,7 @@ class HoldService:
         if from_id == to_id:
             raise SameAccount(from_id)
         value = check_amount(amount, field="amount")
+        await enforce(self._limiter, TRANSFERS, principal.subject)
         expires_in = checked_expiry(expires_in_seconds)
         memo = validation.memo(memo)
         labels = checked_metadata(metadata)
@@ -149,7 +155,7 @@ class HoldService:
                 raise AccountNotFound(to_id, field="to_account_id")
             return plan_authorize(request, source, destination, self._clock)
 
-        async with self._locks.hold((from_id,)):
+        async with self._locks.hold_accounts((from_id,)):
             return await self._run(plan, stored_key, fingerprint if key else None)
 
     async def capture_transfer(
@@ -169,6 +175,7 @@ class HoldService:
         """
         value = None if amount is None else check_amount(amount, field="amount")
         key = validation.idempotency_key(idempotency_key)
+        await enforce(self._limiter, TRANSFERS, principal.subject)
         hold = await self._reads.own(pending_transfer_id, principal)
         fingerprint = _fingerprint("capture", hold.id, "all" if value is None else _text(value))
         stored_key = policy.scoped_idempotency_key(principal, key)
@@ -185,7 +192,7 @@ class HoldService:
                 raise TransferNotPending(current.id, ended.status.value)
             return plan_capture(current, accounts, value, ids, self._clock)
 
-        async with self._locks.hold((hold.from_account_id,)):
+        async with self._locks.hold_accounts((hold.from_account_id,)):
             return await self._run(plan, stored_key, fingerprint if key else None)
 
     async def void_transfer(
@@ -208,7 +215,7 @@ class HoldService:
                 raise AccountNotFound(current.from_account_id, field="pending_transfer_id")
             return plan_release(current, source, HoldStatus.VOIDED, entry_id, self._clock)
 
-        async with self._locks.hold((hold.from_account_id,)):
+        async with self._locks.hold_accounts((hold.from_account_id,)):
             return await self._run(plan, None, None)
 
     async def expire(self, pending_transfer_id: str) -> PendingTransfer:

@@ -6,7 +6,9 @@ account's conflicts into a short wait. Other processes are still handled by the 
 
 The wait is bounded: beyond `max_waiting` transfers queued on one key, another is refused at
 once (QueueFull) rather than holding a request, its memory and its client for as long as the
-queue ahead of it takes.
+queue ahead of it takes. The Ledger gives every use case that writes balances (transfers,
+batches, reversals, exchanges, holds) the same KeyedLocks, so they queue behind each other on
+an account instead of colliding in DynamoDB, under the one bound.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
+
+from services.domain.errors import AccountBusy
 
 
 class QueueFull(Exception):
@@ -37,6 +41,16 @@ class KeyedLocks:
         async with AsyncExitStack() as stack:
             for key in sorted(set(keys)):
                 await stack.enter_async_context(self._one(key))
+            yield
+
+    @asynccontextmanager
+    async def hold_accounts(self, account_ids: Iterable[str]) -> AsyncIterator[None]:
+        """`hold` for a use case: a full queue is refused as AccountBusy (typed, retryable)."""
+        async with AsyncExitStack() as stack:
+            try:
+                await stack.enter_async_context(self.hold(account_ids))
+            except QueueFull as full:
+                raise AccountBusy(full.key) from None
             yield
 
     @asynccontextmanager

@@ -53,11 +53,12 @@ class ReversalService:
         max_attempts: int,
         clock: Callable[[], datetime],
         commits: Commits | None = None,
+        locks: KeyedLocks | None = None,
     ) -> None:
         self._store = store
         self._commits = commits or Commits()
         self._cache = cache
-        self._locks = KeyedLocks()
+        self._locks = locks or KeyedLocks()
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock
@@ -89,7 +90,7 @@ class ReversalService:
         original = await self._visible(transfer_id, principal)
         ids = (new_id(), new_id(), new_id())
         fingerprint = _fingerprint(transfer_id, value, memo) if key else None
-        async with self._locks.hold((original.from_account_id, original.to_account_id)):
+        async with self._locks.hold_accounts((original.from_account_id, original.to_account_id)):
             return await self._reverse(original, value, memo, key, fingerprint, ids, principal)
 
     async def _visible(self, transfer_id: str, principal: Principal) -> Transfer:

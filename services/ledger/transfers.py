@@ -55,6 +55,7 @@ class TransferService:
         clock: Callable[[], datetime],
         limiter: RateLimiter | None = None,
         max_waiting_per_account: int | None = None,
+        locks: KeyedLocks | None = None,
         commits: Commits | None = None,
     ) -> None:
         self._store = store
@@ -62,7 +63,7 @@ class TransferService:
         self._limiter = limiter or NoRateLimits()
         self._states = states
         self._accounts = accounts
-        self._locks = KeyedLocks(max_waiting_per_account)
+        self._locks = locks or KeyedLocks(max_waiting_per_account)
         self._backoff = backoff
         self._max_attempts = max_attempts
         self._clock = clock

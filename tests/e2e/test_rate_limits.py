@@ -19,6 +19,7 @@ import pytest
 from tests.documents import CREATE, TRANSFER
 from tests.e2e.conftest import Api, e2e_settings
 from tests.e2e.live import PROTOCOLS, GraphQLSocket
+from tests.movement_documents import AUTHORIZE
 from tests.support.app_process import ProcessApi, serving_process
 from tests.support.oidc_issuer import AUDIENCE, OidcIssuer, running_issuer
 
@@ -209,3 +210,33 @@ def test_each_operation_over_a_websocket_spends_the_budget(
         error = payload[0] if isinstance(payload, list) else payload
         assert error["extensions"]["code"] == "RATE_LIMITED"
         assert error["extensions"]["retryAfter"] >= 1
+
+
+def test_holds_spend_the_transfer_budget(limited: tuple[ProcessApi, OidcIssuer]) -> None:
+    """authorizeTransfer moves money later: it counts as a transfer, like transfer itself."""
+    api, issuer = limited
+    run = uuid.uuid4().hex[:8]
+    operator = issuer.token(f"ops-{run}", operator=True)
+    subject = f"holder-sub-{run}"
+    open_account(api, operator, f"holder-{run}", subject)
+    open_account(api, operator, f"merchant-{run}", f"merchant-sub-{run}")
+    token = issuer.token(subject)
+    codes = []
+    for _ in range(TRANSFERS_PER_MINUTE + 2):
+        body = post(
+            api,
+            token,
+            AUTHORIZE,
+            input={
+                "fromAccountId": f"holder-{run}",
+                "toAccountId": f"merchant-{run}",
+                "amount": "1",
+                "idempotencyKey": uuid.uuid4().hex,
+            },
+        ).json()
+        if "errors" in body:
+            codes.append(body["errors"][0]["extensions"]["code"])
+        else:
+            assert body["data"]["authorizeTransfer"]["userErrors"] == [], body
+            codes.append("HELD")
+    assert codes == ["HELD"] * TRANSFERS_PER_MINUTE + ["RATE_LIMITED"] * 2
