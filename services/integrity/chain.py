@@ -9,7 +9,9 @@ The README section "Tamper-evident history" specifies the encoding byte by byte.
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,6 +24,9 @@ from services.domain.money import CURRENCY_EXPONENTS
 FORMAT_TAG = "ledger-entry-v1"
 #: The tag of an entry of a currency exchange, whose encoding adds the other side's four fields.
 FX_FORMAT_TAG = "ledger-entry-fx-v1"
+#: The tag of an entry that says more than v1 can: its kind of change, the pending debits after
+#: it (holds), its labels; seven fields after v1's, the exchange's four among them (empty if none).
+V2_FORMAT_TAG = "ledger-entry-v2"
 GENESIS_TAG = "ledger-genesis-v1"
 
 _length = struct.Struct(">I").pack
@@ -29,6 +34,8 @@ _TAG = FORMAT_TAG.encode()
 _TAG_FIELD = _length(len(_TAG)) + _TAG
 _FX_TAG = FX_FORMAT_TAG.encode()
 _FX_TAG_FIELD = _length(len(_FX_TAG)) + _FX_TAG
+_V2_TAG = V2_FORMAT_TAG.encode()
+_V2_TAG_FIELD = _length(len(_V2_TAG)) + _V2_TAG
 _QUANTA = {code: Decimal(1).scaleb(-exponent) for code, exponent in CURRENCY_EXPONENTS.items()}
 # StrEnum members hash and compare as their value, so this maps both "DEBIT" and Direction.DEBIT.
 _DIRECTIONS = {direction: direction.value for direction in Direction}
@@ -149,7 +156,9 @@ def canonical_time(moment: datetime) -> str:
 def canonical_encoding(entry: EntryFields) -> bytes:
     """The bytes an entry's hash covers: the format tag, then eleven length-prefixed fields;
     for an entry of a currency exchange (one with `exchange`), its own tag and four more: the
-    rate, the counter amount, the counter currency and the quote id."""
+    rate, the counter amount, the counter currency and the quote id. An entry with a kind,
+    pending debits after it or metadata is `ledger-entry-v2`: the eleven, then the kind, the
+    pending debits after, the metadata and the exchange's four (empty when none)."""
     version = entry.version
     if type(version) is not int or version < 1:
         raise NotCanonical(f"version {version!r} is not a positive integer")
@@ -173,17 +182,38 @@ def canonical_encoding(entry: EntryFields) -> bytes:
             canonical_time(entry.created_at),
             entry.memo or "",
         )
-        if exchange is None:
-            return _TAG_FIELD + _fields(base)
-        other = (
-            canonical_rate(exchange.rate),
-            canonical_amount(exchange.counter_amount, exchange.counter_currency),
-            exchange.counter_currency,
-            exchange.quote_id,
+        kind = getattr(entry, "kind", None)
+        pending_after = getattr(entry, "pending_after", None) or Decimal(0)
+        metadata = getattr(entry, "metadata", None) or {}
+        if kind is None and not pending_after and not metadata:
+            if exchange is None:
+                return _TAG_FIELD + _fields(base)
+            return _FX_TAG_FIELD + _fields(base + _exchange_fields(exchange))
+        more = (
+            "" if kind is None else str(kind.value if hasattr(kind, "value") else kind),
+            canonical_amount(pending_after, currency),
+            canonical_labels(metadata),
+            *(("", "", "", "") if exchange is None else _exchange_fields(exchange)),
         )
-        return _FX_TAG_FIELD + _fields(base + other)
+        return _V2_TAG_FIELD + _fields(base + more)
     except (UnicodeEncodeError, AttributeError, TypeError) as error:
         raise NotCanonical(f"entry {entry.id!r} has a field that is not text: {error}") from None
+
+
+def _exchange_fields(exchange: Exchange) -> tuple[str, str, str, str]:
+    return (
+        canonical_rate(exchange.rate),
+        canonical_amount(exchange.counter_amount, exchange.counter_currency),
+        exchange.counter_currency,
+        exchange.quote_id,
+    )
+
+
+def canonical_labels(metadata: Mapping[str, str]) -> str:
+    """Metadata as JSON with sorted keys and no spaces (UTF-8, not escaped); empty when none."""
+    if not metadata:
+        return ""
+    return json.dumps(dict(metadata), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(previous_hash: str, entry: EntryFields) -> str:
