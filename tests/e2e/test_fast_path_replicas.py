@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,11 +24,11 @@ import pytest
 from tests.e2e.conftest import free_port
 from tests.e2e.live import TRANSPORT_WS, GraphQLSocket
 from tests.streams.support import RedisServer
+from tests.support.app_process import stop, unconfigured_environment, wait_until_ready
 
 ACCOUNTS = [f"fp-{i}" for i in range(4)]
 TRANSFERS = 80
 FAILURE_RATE = 0.3
-STARTUP_SECONDS = 60
 
 CREATE = (
     "mutation($id: ID!, $b: Decimal) { createAccount(input: {id: $id, initialBalance: $b})"
@@ -58,7 +56,7 @@ def replica(tmp_path: Path, name: str, seed: int, settings: dict[str, Any]) -> I
     """`tests.support.flaky_replica` in a process of its own; yields its URL once ready."""
     port = free_port()
     log_path = tmp_path / f"{name}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "AWS_"))}
+    env = unconfigured_environment(tmp_path)
     command = [
         sys.executable,
         "-m",
@@ -72,24 +70,10 @@ def replica(tmp_path: Path, name: str, seed: int, settings: dict[str, Any]) -> I
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
+        wait_until_ready(process, url, log_path.read_text, probe="/readyz")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 async def gql(client: httpx.AsyncClient, url: str, query: str, **variables: Any) -> Any:

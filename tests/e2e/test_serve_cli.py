@@ -4,7 +4,6 @@ DynamoDB; `--demo` fills it. The installed console script in a fresh process."""
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,9 +12,12 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import free_port
-from tests.support.app_process import ledger_command, unconfigured_environment
-
-STARTUP_SECONDS = 60
+from tests.support.app_process import (
+    ledger_command,
+    stop,
+    unconfigured_environment,
+    wait_until_ready,
+)
 
 
 @contextmanager
@@ -35,24 +37,10 @@ def ledger_serve(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
+        wait_until_ready(process, url, log_path.read_text, probe="/readyz")
         yield url, log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def dev_token(home: Path, *args: str) -> str:

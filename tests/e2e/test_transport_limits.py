@@ -225,11 +225,14 @@ def test_a_repeated_connection_init_closes_the_socket(api: ProcessApi, protocol:
                 sent += 1
         return await close_code(ws)
 
+    before = api.server.rss_bytes()
     with HealthProbe(api.url) as probe:
         assert asyncio.run(scenario()) == 4429
         time.sleep(0.1)
-    report(f"\n{protocol}: 1,000 connection_init: {probe.summary()}")
+    growth = api.server.rss_bytes() - before
+    report(f"\n{protocol}: 1,000 connection_init: {probe.summary()}; RSS +{growth / MIB:.1f} MiB")
     probe.assert_healthy()
+    assert growth < 50 * MIB
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

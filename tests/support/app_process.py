@@ -12,11 +12,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from pydantic import AliasChoices, SecretStr
@@ -104,44 +104,62 @@ class ProcessApi(Api):
 
 @contextmanager
 def serving_process(settings: Settings) -> Iterator[ServedProcess]:
-    """Run `ledger serve` with `settings` on a free port. The server's log is shown when it
-    fails to start."""
+    """Run `ledger serve` with `settings` on a free port, away from this machine's AWS
+    configuration. The server's log is shown when it fails to start."""
     port = free_port()
-    inherited = {
-        key: value for key, value in os.environ.items() if not key.startswith(("LEDGER_", "AWS_"))
-    }
-    environment = {**inherited, **settings_environment(settings), "LEDGER_LOG_LEVEL": "WARNING"}
-    ledger = Path(sys.executable).with_name("ledger")
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryFile() as log:
+        environment = {
+            **unconfigured_environment(Path(home)),
+            **settings_environment(settings),
+            "LEDGER_LOG_LEVEL": "WARNING",
+        }
         process = subprocess.Popen(
-            [str(ledger), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*ledger_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=environment,
+            cwd=home,  # no `.env` file
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_ready(process, url, log)
+            wait_until_ready(process, url, lambda: read_all(log))
             yield ServedProcess(url, process.pid)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop(process)
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Any) -> None:
+def read_all(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")
+
+
+def wait_until_ready(
+    process: subprocess.Popen[bytes],
+    url: str,
+    read_log: Callable[[], str],
+    *,
+    probe: str = "/healthz",
+) -> None:
+    """Return once `url + probe` answers 200; fail with the process's log if it exits first
+    or does not answer within STARTUP_SECONDS."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(url + probe, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    log.seek(0)
-    raise RuntimeError(f"ledger serve did not start:\n{log.read().decode(errors='replace')}")
+    raise RuntimeError(f"{url} did not start:\n{read_log()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within 15 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

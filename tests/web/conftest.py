@@ -10,8 +10,6 @@ one), and each screen is photographed into build/web-screenshots/ and scanned wi
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.e2e.conftest import free_port
-from tests.support.app_process import ledger_command, unconfigured_environment
+from tests.e2e import test_serve_cli as serve_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -43,7 +40,6 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = ROOT / "build" / "web-screenshots"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-STARTUP_SECONDS = 60
 
 
 @dataclass
@@ -107,38 +103,10 @@ class Ledger:
 @contextmanager
 def ledger_serve(home: Path, **env: str) -> Iterator[str]:
     """`ledger serve --demo` as a user starts it (plus `env`), until ready; yields its URL."""
-    port = free_port()
-    log_path = home / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*ledger_command(), "serve", "--embedded", "--port", str(port), "--demo"],
-            env={**unconfigured_environment(home), **env},
-            cwd=home,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
+    with serve_cli.ledger_serve(home, "--embedded", "--demo", env=env) as (url, _log):
         page = httpx.get(url + "/app/", timeout=10)
         assert page.status_code == 200, f"the web app is not built (make web): {page.text}"
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
