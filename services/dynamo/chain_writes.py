@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from services.domain.model import Account, Entry
 from services.dynamo import items as codec
+from services.ledger.ports import ChainBroken, VersionConflict
 
 
 def with_chain_head(update: dict[str, Any], before: Account, entry: Entry) -> dict[str, Any]:
@@ -46,3 +47,22 @@ def chain_broken(before: Account, current: Mapping[str, Any] | None) -> bool:
         and account.version == before.version
         and account.head_hash != before.head_hash
     )
+
+
+def raise_account_conflicts(
+    updates: Iterable[tuple[int, Account]],
+    codes: Sequence[str],
+    reasons: Sequence[Mapping[str, Any]],
+) -> None:
+    """For a cancelled transaction whose account updates sit at the given positions (each with
+    the account as planned): raise ChainBroken when one found its head changed out of band,
+    else VersionConflict with every refused account as it is now; return when none refused."""
+    current: dict[str, Account | None] = {}
+    for position, before in updates:
+        if codes[position] == "ConditionalCheckFailed":
+            item = reasons[position].get("Item")
+            if chain_broken(before, item):
+                raise ChainBroken(before.id)
+            current[before.id] = codec.account_from_item(item) if item else None
+    if current:
+        raise VersionConflict(current)

@@ -19,18 +19,16 @@ from services.domain.model import Account
 from services.dynamo import hold_items
 from services.dynamo import items as codec
 from services.dynamo.batch import BatchReader
-from services.dynamo.chain_writes import chain_broken, with_chain_head
+from services.dynamo.chain_writes import raise_account_conflicts, with_chain_head
 from services.dynamo.movement_store import DynamoMovementStore
 from services.dynamo.store import CONNECTION_ERRORS, TRANSIENT_CODES, request_token
 from services.ledger.hold_planning import HoldPlan
 from services.ledger.hold_ports import HoldChanged
 from services.ledger.ports import (
-    ChainBroken,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     TransferAlreadyCommitted,
     TransientStoreError,
-    VersionConflict,
 )
 from services.ledger.postings import AccountChange
 
@@ -238,13 +236,6 @@ def _raise_for_cancellation(
             raise HoldChanged(current)
         if roles[position] == KEY:
             raise IdempotencyKeyTaken(codec.idempotency_from_item(item) if item else None)
-    accounts: dict[str, Account | None] = {}
-    for position, change in enumerate(plan.changes):
-        if codes[position] == "ConditionalCheckFailed":
-            item = reasons[position].get("Item")
-            if chain_broken(change.before, item):
-                raise ChainBroken(change.before.id)
-            accounts[change.before.id] = codec.account_from_item(item) if item else None
-    if accounts:
-        raise VersionConflict(accounts)
+    updates = ((position, change.before) for position, change in enumerate(plan.changes))
+    raise_account_conflicts(updates, codes, reasons)
     raise RuntimeError(f"hold {plan.after.id} cancelled for an unexpected reason: {codes}")

@@ -17,10 +17,9 @@ from services.domain.movements import Batch
 from services.dynamo import items as codec
 from services.dynamo import movement_items, quote_items
 from services.dynamo.batch import BatchReader
-from services.dynamo.chain_writes import chain_broken, with_chain_head
+from services.dynamo.chain_writes import raise_account_conflicts, with_chain_head
 from services.dynamo.store import CONNECTION_ERRORS, TRANSIENT_CODES, request_token
 from services.ledger.ports import (
-    ChainBroken,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     QuoteRefused,
@@ -211,13 +210,6 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: PostingPlan) ->
         raise QuoteRefused(plan.quote_id)
     if reversal is not None and codes[reversal] == "ConditionalCheckFailed":
         raise VersionConflict({})  # another reversal won: re-read the original
-    current: dict[str, Account | None] = {}
-    for position, change in enumerate(plan.changes):
-        if codes[position] == "ConditionalCheckFailed":
-            item = reasons[position].get("Item")
-            if chain_broken(change.before, item):
-                raise ChainBroken(change.before.id)
-            current[change.before.id] = codec.account_from_item(item) if item else None
-    if current:
-        raise VersionConflict(current)
+    updates = ((position, change.before) for position, change in enumerate(plan.changes))
+    raise_account_conflicts(updates, codes, reasons)
     raise RuntimeError(f"batch {plan.batch.id} cancelled for an unexpected reason: {codes}")

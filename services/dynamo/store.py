@@ -20,17 +20,15 @@ from services.domain.errors import AccountExists
 from services.domain.model import Account, Entry, Transfer
 from services.dynamo import items as codec
 from services.dynamo.batch import BatchReader
-from services.dynamo.chain_writes import chain_broken, with_chain_head
+from services.dynamo.chain_writes import raise_account_conflicts, with_chain_head
 from services.dynamo.table import ensure_table
 from services.ledger.planning import TransferPlan
 from services.ledger.ports import (
-    ChainBroken,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     TransferAlreadyCommitted,
     TransferState,
     TransientStoreError,
-    VersionConflict,
 )
 
 if TYPE_CHECKING:
@@ -288,18 +286,8 @@ def _raise_for_cancellation(reasons: list[dict[str, Any]], plan: TransferPlan) -
     if len(codes) > _IDEMPOTENCY and codes[_IDEMPOTENCY] == "ConditionalCheckFailed":
         item = reasons[_IDEMPOTENCY].get("Item")
         raise IdempotencyKeyTaken(codec.idempotency_from_item(item) if item else None)
-    current: dict[str, Account | None] = {}
-    for position, before in (
-        (_SOURCE, plan.source_before),
-        (_DESTINATION, plan.destination_before),
-    ):
-        if codes[position] == "ConditionalCheckFailed":
-            item = reasons[position].get("Item")
-            if chain_broken(before, item):
-                raise ChainBroken(before.id)
-            current[before.id] = codec.account_from_item(item) if item else None
-    if current:
-        raise VersionConflict(current)
+    updates = ((_SOURCE, plan.source_before), (_DESTINATION, plan.destination_before))
+    raise_account_conflicts(updates, codes, reasons)
     raise RuntimeError(f"transfer {plan.transfer.id} cancelled for an unexpected reason: {codes}")
 
 
