@@ -270,7 +270,8 @@ def test_a_holder_pays_from_its_own_accounts_only(world: World) -> None:
             ["input", "fromAccountId"],
         )
         assert "balance" not in error["message"]
-        assert "50" not in error["message"]
+        # The id it names is random hex, which may hold "50" itself.
+        assert "50" not in error["message"].replace(source, "")
     assert snapshot(world) == before
     paid = alice.data(
         TRANSFER,
