@@ -70,8 +70,9 @@ def instrument_app_factory() -> None:
         if _SNAPSHOT is not None:
             by = request.query_params.get("by", "lineno")
             for stat in snapshot.compare_to(_SNAPSHOT, by)[:40]:
-                frame = stat.traceback[0]
-                lines.append(f"{stat.size_diff:>10} {stat.count_diff:>7} {frame}")
+                # ?by=traceback (with BENCH_TRACEMALLOC=12, say): the whole call chain.
+                where = " <- ".join(str(frame) for frame in reversed(stat.traceback))
+                lines.append(f"{stat.size_diff:>10} {stat.count_diff:>7} {where}")
         _SNAPSHOT = snapshot
         return JSONResponse(lines)
 
@@ -86,7 +87,7 @@ def instrument_app_factory() -> None:
 
 def serve_ledger(port: int) -> None:
     if os.environ.get("BENCH_TRACEMALLOC"):
-        tracemalloc.start(1)
+        tracemalloc.start(int(os.environ["BENCH_TRACEMALLOC"]))  # frames kept per allocation
     count_aws_calls()
     instrument_app_factory()
     from entrypoints.cli import app

@@ -75,6 +75,7 @@ def serve(
     import uvicorn
 
     from entrypoints.app import create_app
+    from entrypoints.ws_protocol import websocket_options
 
     settings = Settings()
     if embedded:
@@ -95,12 +96,7 @@ def serve(
         log_config=None,  # keep the JSON logging configured above
         lifespan="on",  # a failed startup (no DynamoDB) stops the process instead of serving 500s
         proxy_headers=False,
-        # The sans-I/O websocket implementation (the legacy one is deprecated) without
-        # permessage-deflate: its zlib state costs ~45 KiB per connection, held by every idle
-        # subscriber, to compress messages of a few hundred bytes.
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        ws_max_size=settings.ws_max_message_bytes,  # a larger message closes the socket (1009)
+        **websocket_options(settings),
     )
 
 

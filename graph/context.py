@@ -3,14 +3,13 @@ that batch its reads, and the live balance feed subscriptions read from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
-from strawberry.extensions import SchemaExtension
 
 from services import Account, Ledger, Transfer
 from services.domain.errors import ErrorCode
@@ -29,7 +28,7 @@ def unauthenticated(message: str = "authentication required") -> GraphQLError:
 @dataclass
 class Context:
     """Built once per HTTP request, or once per websocket (whose principal is set by its
-    `connection_init`); every operation gets fresh loaders (see LoadersPerOperation)."""
+    `connection_init`); every operation gets fresh loaders (see graph.operation)."""
 
     services: Ledger
     #: Largest `first` of a connection and most ids per list argument.
@@ -117,20 +116,6 @@ class Context:
             limiter=self.limiter,
             client_address=self.client_address,
         )
-
-
-class LoadersPerOperation(SchemaExtension):
-    """Gives every operation fresh DataLoaders.
-
-    Over HTTP the context is new per request anyway; a websocket's context lives as long as
-    the socket, and loaders kept there would serve one operation the balances another read.
-    """
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            self.execution_context.context = context.for_operation()
-        yield
 
 
 Info = strawberry.Info[Context, None]

@@ -16,7 +16,6 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -24,10 +23,9 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from graph.context import LoadersPerOperation
 from graph.cost import query_cost_limiter
-from graph.masking import MaskUnexpectedErrors, should_mask_error
-from graph.metrics import OperationMetrics
+from graph.masking import should_mask_error
+from graph.operation import OperationScope
 from graph.scalars import SCALARS
 from services.observability.settings import metrics_enabled
 from services.settings import Settings
@@ -53,15 +51,19 @@ class LedgerSchema(strawberry.Schema):
 
 def extensions(settings: Settings) -> list[ExtensionFactory]:
     """Fresh instances per request: classes and factories, never shared instances."""
-    max_depth, max_tokens = settings.graphql_max_depth, settings.graphql_max_tokens
-    max_aliases = settings.graphql_max_aliases
-    chosen: list[ExtensionFactory] = [
-        MaskUnexpectedErrors,
-        LoadersPerOperation,
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+    limiters: list[AddValidationRules] = [
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+    ]
+    if not settings.graphql_introspection:
+        limiters.append(DisableIntrospection())
+    # Built once: the rules are part of the validation cache's key, and each limiter builds a
+    # new rule class per instance (a fresh one per request would never hit the cache).
+    rules = tuple(rule for limiter in limiters for rule in limiter.validation_rules)
+    max_tokens, metrics = settings.graphql_max_tokens, metrics_enabled()
+    return [
+        lambda: OperationScope(max_tokens=max_tokens, rules=rules, metrics=metrics),
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        shared_rules(QueryDepthLimiter(max_depth=max_depth)),
-        shared_rules(MaxAliasesLimiter(max_alias_count=max_aliases)),
         # ValidationCache's slot: the cost gate runs first, then the cached validation.
         query_cost_limiter(
             max_cost=settings.graphql_max_cost,
@@ -69,21 +71,6 @@ def extensions(settings: Settings) -> list[ExtensionFactory]:
             cache_size=CACHE_SIZE,
         ),
     ]
-    if metrics_enabled():
-        chosen.insert(1, OperationMetrics)  # inside the masking: it tells unexpected errors
-    if not settings.graphql_introspection:
-        chosen.append(DisableIntrospection)
-    return chosen
-
-
-def shared_rules(limiter: AddValidationRules) -> Callable[[], AddValidationRules]:
-    """A factory of fresh extensions that share `limiter`'s rule classes.
-
-    The rules are part of ValidationCache's key, and the limiters build a new rule class per
-    instance: without sharing, no validation would ever be served from the cache.
-    """
-    rules = limiter.validation_rules
-    return lambda: AddValidationRules(rules)
 
 
 def assemble_schema(

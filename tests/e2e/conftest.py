@@ -17,6 +17,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from entrypoints.app import create_app
+from entrypoints.ws_protocol import LeanWebSocketProtocol
 from services.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -36,7 +37,7 @@ def serving(app: Starlette, **config: Any) -> Iterator[str]:
             lifespan="on",
             log_config=None,
             access_log=False,
-            ws="websockets-sansio",
+            ws=LeanWebSocketProtocol,
             **config,
         )
     )

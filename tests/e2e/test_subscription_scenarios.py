@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from entrypoints.app import create_app
+from entrypoints.ws_protocol import LeanWebSocketProtocol
 from services.bootstrap import Services, bootstrap
 from services.domain.events import BalanceChanged
 from services.hub import InProcessHub
@@ -35,7 +36,7 @@ async def serving_here(services: Services) -> AsyncIterator[str]:
         lifespan="on",
         log_config=None,
         access_log=False,
-        ws="websockets-sansio",
+        ws=LeanWebSocketProtocol,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

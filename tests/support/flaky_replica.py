@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from entrypoints.app import create_app
+from entrypoints.ws_protocol import LeanWebSocketProtocol
 from services.domain.events import BalanceChanged
 from services.hub.ports import EventHub
 from services.observability import wiring as observed
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> None:
         port=port,
         log_level="warning",
         access_log=False,
-        ws="websockets-sansio",
+        ws=LeanWebSocketProtocol,
     )
 
 

@@ -1,0 +1,114 @@
+"""uvicorn's sans-I/O websocket protocol, lean enough for a hundred thousand idle subscribers.
+
+An idle subscriber's socket is mostly state the protocol keeps from its first second: the
+parsed handshake request and the response headers (about 3.5 KB, never read again once the
+socket is open), an asyncio.Queue for incoming messages (three deques and an Event: 3 KB for
+what is, on an idle socket, no message at all) and an asyncio.Event for write back-pressure
+(another deque). This subclass drops the handshake once it is answered and swaps the two for
+structures that cost a few dozen bytes until they are used. Everything else, framing, limits,
+keep-alive pings and closing, is uvicorn's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from services.settings import Settings
+
+
+class MessageQueue:
+    """The FIFO of events for the app (asyncio.Queue's put_nowait, get and empty): one
+    reader, the app's `receive`; a deque only while messages are waiting."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[ASGIReceiveEvent] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: ASGIReceiveEvent) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    async def get(self) -> ASGIReceiveEvent:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+
+class WriteGate:
+    """asyncio.Event's set, clear and wait for the transport's write back-pressure, without a
+    deque of waiters on every socket: waiters exist only while writing is paused."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> None:
+        if self._open:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
+class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = MessageQueue()  # type: ignore[assignment]
+        self.writable = WriteGate()  # type: ignore[assignment]
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if self.handshake_complete and getattr(self, "response", None) is not None:
+            # Answered (accepted or refused): the handshake is never read again. Its headers
+            # are emptied, not just let go: websockets' parser keeps the request object for
+            # the socket's life (a local of its generator).
+            self.request.headers.clear()
+            self.response.headers.clear()
+            self.request = None  # type: ignore[assignment]
+            self.response = None  # type: ignore[assignment]
+
+
+def websocket_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's websocket options for the app: this protocol, without permessage-deflate (its
+    zlib state costs ~45 KiB per connection, held by every idle subscriber, to compress
+    messages of a few hundred bytes), and the message size limit (a larger message closes
+    the socket with 1009)."""
+    return {
+        "ws": LeanWebSocketProtocol,
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.ws_max_message_bytes,
+    }
