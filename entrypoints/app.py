@@ -26,6 +26,7 @@ from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.limits import trusted_hosts
 from entrypoints.readiness import Probe, Readiness, task_probe
+from entrypoints.socket_lane import LedgerApp, chain
 from entrypoints.transport import BodySizeLimit, TransportLimits
 from entrypoints.web import web_routes
 from resolvers.schema import build_schema
@@ -154,10 +155,11 @@ def create_app(
         allowed_origins=settings.cors_origins,
         limits=TransportLimits.from_settings(settings),
     )
+    hosts = Middleware(
+        TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False
+    )
     middleware = [
-        Middleware(
-            TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False
-        ),
+        hosts,
         Middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes),
         *observability.middleware(),
     ]
@@ -171,7 +173,7 @@ def create_app(
                 max_age=600,
             )
         )
-    app = Starlette(
+    app = LedgerApp(
         middleware=middleware,
         routes=[
             Route("/graphql", graphql),
@@ -185,6 +187,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.socket_lane = chain(graphql, [hosts, *observability.middleware()])
     if services is not None:
         app.state.services = services  # usable without a lifespan run (in-process tests)
     return app

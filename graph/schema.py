@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.cost import query_cost_limiter
+from graph.execution import SlottedExecutionContext
 from graph.masking import should_mask_error
 from graph.operation import OperationScope
 from graph.scalars import SCALARS
@@ -87,6 +88,7 @@ def assemble_schema(
         subscription=subscription,
         types=types,
         extensions=extensions(settings),
+        execution_context_class=SlottedExecutionContext,
         config=StrawberryConfig(
             scalar_map=SCALARS,
             # Suggestions ("did you mean ...") would leak the schema introspection hides.
