@@ -5,8 +5,8 @@ handshake answer) and added to every log line written while the request runs."""
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == HEADER), None)
-        current = accepted(given) or uuid.uuid4().hex
+        current = accepted(given) or os.urandom(16).hex()
         header = (HEADER, current.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:

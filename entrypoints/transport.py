@@ -99,9 +99,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self.too_large()(scope, receive, send)
+            return
+        if declared is not None and b"transfer-encoding" not in headers:
+            # The server reads no more than a declared length: nothing left to watch.
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False

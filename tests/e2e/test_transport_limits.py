@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import math
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -151,6 +152,28 @@ def test_a_body_over_the_limit_gets_413(api: ProcessApi) -> None:
         api.graphql, content=chunks(), headers={"Content-Type": "application/json"}
     )
     assert streamed.status_code == 413
+    assert httpx.post(api.graphql, json={"query": "{ __typename }"}).status_code == 200
+
+
+def test_a_small_declared_length_does_not_let_a_chunked_body_past_the_limit(
+    api: ProcessApi,
+) -> None:
+    """Content-Length 2 with Transfer-Encoding chunked and a body over the limit: refused,
+    whichever of the two headers the server believes."""
+    limit = api.settings.http_max_body_bytes
+    host, port = api.url.removeprefix("http://").split(":")
+    body = b'{"query": "{ __typename }", "pad": "' + b"x" * (2 * limit) + b'"}'
+    request = (
+        b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + f"{len(body):x}\r\n".encode()
+        + body
+        + b"\r\n0\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as conn:
+        conn.sendall(request)
+        status_line = conn.recv(4096).split(b"\r\n", 1)[0]
+    assert status_line.split()[1] in (b"400", b"413"), status_line
     assert httpx.post(api.graphql, json={"query": "{ __typename }"}).status_code == 200
 
 
