@@ -84,7 +84,53 @@ class WriteGate:
         await waiter
 
 
+#: Every attribute uvicorn 0.54's WebSocketsSansIOProtocol sets. In slots: its ~40 attributes
+#: made an instance dict of 1.6 KB per socket, 0.3 KB as slots. One a later uvicorn adds still
+#: works (in a dict again); tests/e2e/test_ws_protocol.py says when this list needs updating.
+UVICORN_ATTRIBUTES = (
+    "app",
+    "app_state",
+    "asgi_version",
+    "client",
+    "close_sent",
+    "close_timeout",
+    "close_timer",
+    "config",
+    "conn",
+    "connections",
+    "curr_msg_data_type",
+    "default_headers",
+    "disconnected",
+    "frames",
+    "handshake_complete",
+    "handshake_initiated",
+    "initial_response",
+    "last_ping_rtt",
+    "logger",
+    "loop",
+    "pending_ping_payload",
+    "ping_interval",
+    "ping_sent_at",
+    "ping_timeout",
+    "ping_timer",
+    "pong_timer",
+    "queue",
+    "read_paused",
+    "request",
+    "response",
+    "root_path",
+    "scheme",
+    "scope",
+    "server",
+    "tasks",
+    "transport",
+    "writable",
+)
+
+
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    __slots__ = UVICORN_ATTRIBUTES
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = MessageQueue()  # type: ignore[assignment]
