@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from bench.context import Run, stats
+from bench.context import API_ONLY, Run, stats
 from bench.data import account, dynamodb, put_accounts
 from bench.fanout import Deliveries, close_all, subscribe_many
 from bench.http import Connection
@@ -20,12 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_KB = 30.0
 #: A target is met only when beaten by more than this (the run's noise on a shared machine).
 NOISE = 0.10
-WARM_UP = 50
+WARM_UP = 1000
 
 
 async def idle_growth(run: Run, server: Server, table: str, count: int) -> tuple[int, int | None]:
     """(RSS growth, traced heap growth or None) for `count` idle subscribers, after a warm-up
-    of WARM_UP subscribers (first-use caches, code paths) that stay open."""
+    of WARM_UP subscribers that stay open: first-use caches and code paths, and the memory
+    startup freed, which the first sockets reuse (with 50 the figure moved by +-3 KB from run
+    to run)."""
     accounts = [f"w10-{new_id()}-{i}" for i in range(count + WARM_UP)]
     async with dynamodb(run.endpoint_url) as client:
         await put_accounts(client, table, [account(a, Decimal(0)) for a in accounts])
@@ -66,14 +68,16 @@ async def workload(run: Run) -> Section:
         "10. Idle subscriber density",
         ["measured by", "idle subscribers", "growth", "per subscription", "per GiB"],
     )
-    server = await run.ledger_server(table := f"bench-density-{new_id()}")
+    server = await run.ledger_server(table := f"bench-density-{new_id()}", **API_ONLY)
     try:
         run.progress(f"w10 {count:,} idle subscribers (RSS)")
         rss, _ = await idle_growth(run, server, table, count)
     finally:
         await asyncio.to_thread(server.stop)
     traced_count = run.scale(1000, 20)
-    server = await run.ledger_server(table := f"bench-density-{new_id()}", BENCH_TRACEMALLOC="1")
+    server = await run.ledger_server(
+        table := f"bench-density-{new_id()}", **API_ONLY, BENCH_TRACEMALLOC="1"
+    )
     try:
         run.progress(f"w10 {traced_count:,} idle subscribers (traced heap)")
         await heap_sites(server)  # the baseline snapshot
@@ -106,7 +110,10 @@ async def workload(run: Run) -> Section:
         )
     )
     section.method = (
-        f"`ledger serve` (API and stream worker, default settings) on a table of {count:,} + "
+        "`ledger serve` (default settings, its stream worker off: "
+        "`LEDGER_SERVE_STREAM_WORKER=false`, the API alone as in workload 1; a worker in the "
+        "same process working through the accounts' own stream records moved the figure by "
+        f"+-3 KB from run to run) on a table of {count:,} + "
         f"{WARM_UP} accounts. {WARM_UP} websocket subscribers (graphql-transport-ws, one "
         "`balanceChanged` each, on accounts of their own) open first and stay, so first-use "
         f"caches are not counted; then {count:,} more open, each on an account of its own, "
