@@ -9,6 +9,7 @@ import aioboto3
 import botocore.session
 from aiobotocore.config import AioConfig
 
+from services.dynamo.wire import serialize_plainly
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,9 +71,11 @@ async def open_dynamodb(
     stack: AsyncExitStack, session: aioboto3.Session, settings: Settings
 ) -> DynamoDBClient:
     """The process's DynamoDB client. Its calls are all the adapter's own, built by the item
-    codec from validated domain values: botocore's second check of them is skipped."""
+    codec from validated domain values: botocore's second check of them is skipped, and what
+    is plain JSON already is sent as it is (services/dynamo/wire.py)."""
     client: DynamoDBClient = await open_client(stack, session, "dynamodb", settings, validate=False)
     build_user_agent_once(client)
+    serialize_plainly(client)
     return client
 
 
