@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +15,7 @@ from botocore.model import OperationModel
 from services import Ledger
 from services.dynamo import wire
 from services.settings import Settings
-
-README = Path(__file__).resolve().parents[2] / "README.md"
+from tests.support.readme import run_money_movement_examples
 
 
 class Comparing(wire.PlainJSONSerializer):
@@ -56,13 +53,7 @@ async def test_a_ledger_flow_is_serialized_as_botocore_would(
     settings: Settings, compared: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with Ledger.connect(settings) as ledger:
-        section = README.read_text().split("## Money movement", 1)[1].split("\n## ", 1)[0]
-        first, second = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[:2]
-        namespace: dict[str, object] = {}
-        exec(first, namespace)  # noqa: S102 - the README's own examples
-        exec(second, namespace)  # noqa: S102
-        await namespace["deposits_and_withdrawals"](ledger)  # type: ignore[operator]
-        await namespace["hold_then_capture"](ledger)  # type: ignore[operator]
+        await run_money_movement_examples(ledger)
         await ledger.create_account_with_balance(
             "erin", "50", currency="EUR", email="erin@example.com", phone="+14155550100"
         )

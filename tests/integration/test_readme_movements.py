@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from services import Ledger
+from tests.support.readme import run_money_movement_examples
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -28,13 +29,7 @@ async def test_money_movement_example_runs(
 
 
 async def test_hold_example_runs(ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
-    section = README.read_text().split("## Money movement", 1)[1].split("\n## ", 1)[0]
-    first, second = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[:2]
-    namespace: dict[str, object] = {}
-    exec(first, namespace)  # noqa: S102 - the README's own examples
-    exec(second, namespace)  # noqa: S102
-    await namespace["deposits_and_withdrawals"](ledger)  # type: ignore[operator]
-    await namespace["hold_then_capture"](ledger)  # type: ignore[operator]
+    await run_money_movement_examples(ledger)
     assert capsys.readouterr().out.strip().splitlines()[-1] == "POSTED 12.50"
     alice = await ledger.get_account("alice")
     assert (alice.balance, alice.available_balance) == (Decimal("167.50"), Decimal("167.50"))
