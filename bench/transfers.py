@@ -15,6 +15,7 @@ from bench.http import Connection, Pool
 from bench.procs import Server, start_server
 from bench.report import Section, Target
 from bench.stats import ms, percentile, ratio, safe_div
+from embedded_dynamodb import reset
 from services.ledger.ids import new_id
 
 TRANSFER = (
@@ -152,9 +153,11 @@ async def run_transfers(run: Run) -> Section:
     met = True
     try:
         for concurrency in CONCURRENCY:
-            # A table and server of its own per concurrency: the embedded endpoint slows as a
-            # table grows (by ~40% after the earlier levels' 10,000 transfers), and every
-            # client's CPU per request with it.
+            # An emptied endpoint, a table and a server of its own per concurrency: the
+            # embedded endpoint slows as it holds more (the earlier levels' 10,000 transfers
+            # and their raw twins made it ~40% slower), and every client's CPU per request
+            # rose with it. Workloads run one after another: nothing else is using it.
+            await asyncio.to_thread(reset, run.endpoint_url)
             table = f"bench-transfers-{new_id()}"
             server = await run.ledger_server(table, **API_ONLY)
             try:
@@ -229,8 +232,9 @@ METHOD = (
     "keep-alive HTTP/1.1 connections, one per concurrent worker, each worker moving 0.01 "
     "between its own pair of accounts (so no two workers contend), against `ledger serve` "
     "on the embedded endpoint, its stream worker off (`LEDGER_SERVE_STREAM_WORKER=false`: "
-    "the API alone, as with a separate `ledger stream-worker`), a fresh server and table for "
-    "each concurrency (the embedded endpoint slows as a table grows). Baseline (a) is a "
+    "the API alone, as with a separate `ledger stream-worker`), with the endpoint emptied and a "
+    "fresh server and table for each concurrency (the embedded endpoint slows as it holds "
+    "more). Baseline (a) is a "
     "separate "
     "uvloop process that sends the "
     "same TransactWriteItems (same six items, conditions and ClientRequestToken, built by "
