@@ -158,10 +158,11 @@ def create_app(
     hosts = Middleware(
         TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False
     )
+    observed_middleware = observability.middleware()
     middleware = [
         hosts,
         Middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes),
-        *observability.middleware(),
+        *observed_middleware,
     ]
     if settings.cors_origins:
         middleware.append(
@@ -187,7 +188,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    app.socket_lane = chain(graphql, [hosts, *observability.middleware()])
+    app.socket_lane = chain(graphql, [hosts, *observed_middleware])
     if services is not None:
         app.state.services = services  # usable without a lifespan run (in-process tests)
     return app

@@ -11,7 +11,7 @@ request botocore would (method, target and content-type headers, body). Whatever
 plain JSON goes to botocore's serializer as before: bytes (a binary attribute, base64 on the
 wire), datetimes, Decimals (a TypeError from `json.dumps`), and `None` values (botocore drops
 those members; the body is searched for a JSON null, and any hit, even inside a string, falls
-back). tests/unit/test_dynamo_wire.py compares the two on every shape the store sends.
+back). tests/integration/test_dynamo_wire.py compares the two on every request of a ledger flow.
 """
 
 from __future__ import annotations
@@ -33,13 +33,8 @@ class PlainJSONSerializer:
     def serialize_to_request(
         self, parameters: dict[str, Any], operation_model: OperationModel
     ) -> dict[str, Any]:
-        if operation_model.endpoint is not None:  # a host prefix to expand: botocore's
-            return self._fallback.serialize_to_request(parameters, operation_model)  # type: ignore[no-any-return]
-        try:
-            body = json.dumps(parameters).encode("utf-8")
-        except (TypeError, ValueError):
-            return self._fallback.serialize_to_request(parameters, operation_model)  # type: ignore[no-any-return]
-        if any(null in body for null in _NULLS):
+        body = _plain_body(parameters, operation_model)
+        if body is None:
             return self._fallback.serialize_to_request(parameters, operation_model)  # type: ignore[no-any-return]
         metadata = operation_model.metadata
         return {
@@ -52,6 +47,18 @@ class PlainJSONSerializer:
             },
             "body": body,
         }
+
+
+def _plain_body(parameters: dict[str, Any], operation_model: OperationModel) -> bytes | None:
+    """The request body botocore would send, or None where only botocore can tell: a host
+    prefix to expand, a value `json.dumps` refuses, or a JSON null anywhere in the body."""
+    if operation_model.endpoint is not None:
+        return None
+    try:
+        body = json.dumps(parameters).encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+    return None if any(null in body for null in _NULLS) else body
 
 
 def serialize_plainly(client: Any) -> None:
