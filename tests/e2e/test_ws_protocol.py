@@ -13,16 +13,10 @@ from websockets.asyncio.client import connect
 
 from entrypoints.ws_protocol import LeanWebSocketProtocol
 from tests.e2e.live import until
+from tests.support.slots import assert_all_in_slots, recording
 
 seen: list[LeanWebSocketProtocol] = []
-
-
-class Recorded(LeanWebSocketProtocol):
-    __slots__ = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        seen.append(self)
+Recorded = recording(LeanWebSocketProtocol, seen)
 
 
 async def echo(scope: Any, receive: Any, send: Any) -> None:
@@ -52,9 +46,9 @@ async def test_messages_in_order_and_no_instance_dict() -> None:
             (protocol,) = seen
             assert protocol.request is None
             assert protocol.response is None
-            assert vars(protocol) == {}, f"not in UVICORN_ATTRIBUTES: {sorted(vars(protocol))}"
+            assert_all_in_slots(protocol, "UVICORN_ATTRIBUTES")
         await asyncio.sleep(0.1)
-        assert vars(protocol) == {}, f"not in UVICORN_ATTRIBUTES: {sorted(vars(protocol))}"
+        assert_all_in_slots(protocol, "UVICORN_ATTRIBUTES")
     finally:
         server.should_exit = True
         await serving

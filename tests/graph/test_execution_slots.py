@@ -3,13 +3,12 @@ graphql-core upgrade that adds one puts the instance dict back on every idle sub
 
 from __future__ import annotations
 
-from typing import Any
-
 from graph.execution import SlottedExecutionContext
 from graph.schema import LedgerSchema
 from services import Ledger
 from tests.documents import CREATE, TRANSFER
 from tests.graph.conftest import Executor
+from tests.support.slots import assert_all_in_slots, recording
 
 
 async def test_the_schema_executes_with_slotted_executors(
@@ -18,14 +17,7 @@ async def test_the_schema_executes_with_slotted_executors(
     assert schema.execution_context_class is SlottedExecutionContext
     seen: list[SlottedExecutionContext] = []
 
-    class Recorded(SlottedExecutionContext):
-        __slots__ = ()
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            seen.append(self)
-
-    schema.execution_context_class = Recorded
+    schema.execution_context_class = recording(SlottedExecutionContext, seen)
     try:
         gql = Executor(schema, ledger)
         for account in ("alice", "bob"):
@@ -44,4 +36,4 @@ async def test_the_schema_executes_with_slotted_executors(
         schema.execution_context_class = SlottedExecutionContext
     assert len(seen) == 4
     for executor in seen:
-        assert vars(executor) == {}, f"not in EXECUTOR_ATTRIBUTES: {sorted(vars(executor))}"
+        assert_all_in_slots(executor, "EXECUTOR_ATTRIBUTES")

@@ -17,28 +17,33 @@ from services.dynamo import wire
 from services.settings import Settings
 from tests.support.readme import run_money_movement_examples
 
+#: The real one: the fixture puts Comparing in its place.
+Plain = wire.PlainJSONSerializer
 
-class Comparing(wire.PlainJSONSerializer):
+
+class Comparing:
+    """Put where PlainJSONSerializer goes: serializes each request both ways, checks that they
+    agree and sends botocore's."""
+
     operations: list[str] = []
     #: Requests the plain path handed to botocore's serializer.
     handed_back: list[str] = []
 
-    def __init__(self, fallback: Any) -> None:
-        super().__init__(fallback)
-        self._botocore = fallback
+    def __init__(self, botocore: Any) -> None:
+        self._botocore = botocore
+        self._plain = Plain(Refusing())
 
     def serialize_to_request(
         self, parameters: dict[str, Any], operation_model: OperationModel
     ) -> dict[str, Any]:
-        self._fallback = Refusing()
-        plain = super().serialize_to_request(parameters, operation_model)
-        reference = self._botocore.serialize_to_request(parameters, operation_model)
-        if plain == {"fallback": True}:
+        reference: dict[str, Any] = self._botocore.serialize_to_request(parameters, operation_model)
+        plain = self._plain.serialize_to_request(parameters, operation_model)
+        if plain == Refusing.ANSWER:
             self.handed_back.append(operation_model.name)
-            return reference
-        assert plain == reference, operation_model.name
-        self.operations.append(operation_model.name)
-        return plain
+        else:
+            assert plain == reference, operation_model.name
+            self.operations.append(operation_model.name)
+        return reference
 
 
 @pytest.fixture
@@ -74,12 +79,14 @@ async def test_a_ledger_flow_is_serialized_as_botocore_would(
 class Refusing:
     """botocore's serializer stand-in: records what was handed back to it."""
 
+    ANSWER = {"fallback": True}
+
     def __init__(self) -> None:
         self.handed: list[dict[str, Any]] = []
 
     def serialize_to_request(self, parameters: dict[str, Any], _: Any) -> dict[str, Any]:
         self.handed.append(parameters)
-        return {"fallback": True}
+        return dict(self.ANSWER)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +105,7 @@ def test_what_is_not_plain_json_goes_to_botocore(
 ) -> None:
     fallback = Refusing()
     serializer = wire.PlainJSONSerializer(fallback)
-    assert serializer.serialize_to_request(parameters, _operation()) == {"fallback": True}
+    assert serializer.serialize_to_request(parameters, _operation()) == Refusing.ANSWER
     assert fallback.handed == [parameters]
 
 
