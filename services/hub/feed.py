@@ -9,30 +9,58 @@ filled from the table, so the subscriber sees every version exactly once, in ord
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
 
 from services.domain.errors import InvalidInput
 from services.domain.events import BalanceChanged
 from services.domain.model import Account
 from services.hub.ports import EventHub, HistorySource
+from services.hub.pushed import Deliver, End, PushedChanges
 from services.hub.replay import committed_changes, continuing
 from services.hub.subscription import Subscription
 from services.identity.principal import SYSTEM, Principal
 
 
-@dataclass(frozen=True, slots=True)
 class BalanceStream:
-    """One account's open feed: `changes` continues after version `start`. `aclose()` it when
-    done: that closes its hub subscription, whether or not `changes` was ever read."""
+    """One account's open feed, continuing after version `start`: read it as `changes` (an
+    async generator) or have it `push`ed to callbacks, not both. `aclose()` it when done:
+    that closes its hub subscription, whichever way it was read, if at all."""
 
-    account: Account
-    start: int
-    changes: AsyncGenerator[BalanceChanged, None]
-    subscription: Subscription
+    __slots__ = ("_changes", "_feed", "_pushed", "account", "start", "subscription")
+
+    def __init__(
+        self, feed: BalanceFeed, account: Account, start: int, subscription: Subscription
+    ) -> None:
+        self._feed = feed
+        self.account = account
+        self.start = start
+        self.subscription = subscription
+        self._changes: AsyncGenerator[BalanceChanged, None] | None = None
+        self._pushed: PushedChanges | None = None
+
+    @property
+    def changes(self) -> AsyncGenerator[BalanceChanged, None]:
+        if self._changes is None:
+            self._changes = self._feed.changes_of(self.subscription, self.start)
+        return self._changes
+
+    def push(
+        self, deliver: Deliver, end: End, *, context: contextvars.Context | None = None
+    ) -> PushedChanges:
+        """Start delivering every change after `start` to `deliver`, in order, each once,
+        with no task while there is nothing to deliver; `end` is told why it stopped."""
+        self._pushed = self._feed.pushed(
+            self.subscription, self.start, deliver, end, context=context
+        )
+        self._pushed.start()
+        return self._pushed
 
     async def aclose(self) -> None:
-        await self.changes.aclose()
+        if self._pushed is not None:
+            await self._pushed.aclose()
+        if self._changes is not None:
+            await self._changes.aclose()
         self.subscription.close()  # `changes` never started: its own cleanup did not run
 
 
@@ -87,8 +115,35 @@ class BalanceFeed:
                 field="after_version",
             )
         subscription = await self._hub.subscribe(account_id)
-        changes = self._changes(account_id, subscription, start)
-        return BalanceStream(account, start, changes, subscription)
+        return BalanceStream(self, account, start, subscription)
+
+    def changes_of(
+        self, subscription: Subscription, after: int
+    ) -> AsyncGenerator[BalanceChanged, None]:
+        """The changes after version `after` of the subscription's account: replayed, then
+        live."""
+        return self._changes(subscription.account_id, subscription, after)
+
+    def pushed(
+        self,
+        subscription: Subscription,
+        after: int,
+        deliver: Deliver,
+        end: End,
+        *,
+        context: contextvars.Context | None = None,
+    ) -> PushedChanges:
+        """`changes_of`, delivered to callbacks (not started: `start()` it)."""
+        return PushedChanges(
+            self._hub,
+            self._history,
+            subscription,
+            after=after,
+            deliver=deliver,
+            end=end,
+            page_size=self._page_size,
+            context=context,
+        )
 
     async def subscribe_balance(
         self, account_id: str, after_version: int | None = None
@@ -112,9 +167,10 @@ class BalanceFeed:
                 ):
                     last = event.version
                     yield event
-                if not subscription.closed:
-                    break
+                if not subscription.overflowed:
+                    break  # (closed by the hub otherwise: the live part says so)
                 # The live buffer overflowed while we replayed: listen afresh, replay the rest.
+                subscription.close()
                 subscription = await self._hub.subscribe(account_id)
             async for event in subscription:
                 async for change in continuing(

@@ -1,4 +1,5 @@
-"""One subscriber's bounded queue of events, read as an async iterator."""
+"""One subscriber's bounded queue of events, read as an async iterator or taken as they come
+(`listen` + `take`, for a reader that holds no task while it waits)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections import deque
 from collections.abc import Callable
 
 from services.domain.events import BalanceChanged
+
+#: How an overflow's reason begins.
+TOO_SLOW = "subscriber too slow"
 
 
 class SubscriptionClosed(Exception):
@@ -24,7 +28,15 @@ class Subscription:
     (its iterator raises SubscriptionClosed) instead of slowing the publisher or growing.
     """
 
-    __slots__ = ("_closed", "_events", "_on_close", "_waiter", "account_id", "capacity")
+    __slots__ = (
+        "_closed",
+        "_events",
+        "_listener",
+        "_on_close",
+        "_waiter",
+        "account_id",
+        "capacity",
+    )
 
     def __init__(
         self,
@@ -41,10 +53,16 @@ class Subscription:
         #: None while open; "" when ended by the reader; else the hub's reason.
         self._closed: str | None = None
         self._on_close = on_close
+        self._listener: Callable[[], None] | None = None
 
     @property
     def closed(self) -> bool:
         return self._closed is not None
+
+    @property
+    def overflowed(self) -> bool:
+        """Closed because its reader fell `capacity` events behind."""
+        return self._closed is not None and self._closed.startswith(TOO_SLOW)
 
     @property
     def pending(self) -> int:
@@ -58,7 +76,7 @@ class Subscription:
             self._events = deque()
         elif len(self._events) >= self.capacity:
             self.close(
-                f"subscriber too slow: more than {self.capacity} changes waiting; "
+                f"{TOO_SLOW}: more than {self.capacity} changes waiting; "
                 "resubscribe with afterVersion set to the last version received"
             )
             return False
@@ -79,18 +97,31 @@ class Subscription:
             self._on_close(self)
             self._on_close = None
 
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (it must not block) whenever an event arrives or the subscription
+        closes; the listener then `take`s what is there."""
+        self._listener = listener
+
+    def take(self) -> BalanceChanged | None:
+        """The next event without waiting; None when none is waiting or the reader closed the
+        subscription. Raises SubscriptionClosed once the hub closed it and it is drained."""
+        if self._events:
+            return self._events.popleft()
+        self._events = None  # drained: an idle subscription holds no queue
+        if self._closed:
+            raise SubscriptionClosed(self._closed)
+        return None
+
     def __aiter__(self) -> Subscription:
         return self
 
     async def __anext__(self) -> BalanceChanged:
         while True:
-            if self._events:
-                return self._events.popleft()
-            self._events = None  # drained: an idle subscription holds no queue
+            event = self.take()
+            if event is not None:
+                return event
             if self._closed == "":
                 raise StopAsyncIteration
-            if self._closed is not None:
-                raise SubscriptionClosed(self._closed)
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -100,3 +131,5 @@ class Subscription:
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
+        if self._listener is not None:
+            self._listener()

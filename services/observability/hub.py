@@ -8,16 +8,18 @@ committing transfer's trace as it hands each event to its subscriber.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.domain.events import BalanceChanged
 from services.hub.fast_path import LiveFastPath
 from services.hub.ports import EventHub
-from services.hub.subscription import Subscription, SubscriptionClosed
+from services.hub.subscription import TOO_SLOW, Subscription, SubscriptionClosed
 from services.observability import metrics
 from services.observability.tracing import continued_span, tracing_enabled
 
 #: How Subscription.offer words the reason of an overflow (a test pins it): the hub's other
 #: reason to close a subscription is its own shutdown, which is no overflow.
-OVERFLOW_REASON = "subscriber too slow"
+OVERFLOW_REASON = TOO_SLOW
 
 
 class ObservedHub:
@@ -52,6 +54,10 @@ class ObservedSubscription(Subscription):
         return self._inner.closed
 
     @property
+    def overflowed(self) -> bool:
+        return self._inner.overflowed
+
+    @property
     def pending(self) -> int:
         return self._inner.pending
 
@@ -62,6 +68,21 @@ class ObservedSubscription(Subscription):
         self._inner.close(reason)
         self._release()
 
+    def listen(self, listener: Callable[[], None]) -> None:
+        self._inner.listen(listener)
+
+    def take(self) -> BalanceChanged | None:
+        try:
+            event = self._inner.take()
+        except SubscriptionClosed as closed:
+            self._ended(closed)
+            raise
+        if event is None:
+            if self._inner.closed:
+                self._release()  # closed by its reader
+            return None
+        return self._delivered(event)
+
     def __aiter__(self) -> ObservedSubscription:
         return self
 
@@ -69,13 +90,20 @@ class ObservedSubscription(Subscription):
         try:
             event = await self._inner.__anext__()
         except SubscriptionClosed as closed:
-            if self._counted and closed.reason.startswith(OVERFLOW_REASON):
-                metrics.hub_queue_overflows.inc()
-            self._release()
+            self._ended(closed)
             raise
         except StopAsyncIteration:
             self._release()
             raise
+        return self._delivered(event)
+
+    def _ended(self, closed: SubscriptionClosed) -> None:
+        if self._counted and closed.reason.startswith(OVERFLOW_REASON):
+            metrics.hub_queue_overflows.inc()
+        self._release()
+
+    @staticmethod
+    def _delivered(event: BalanceChanged) -> BalanceChanged:
         if event.traceparent and tracing_enabled():
             with continued_span(
                 "balanceChanged deliver",

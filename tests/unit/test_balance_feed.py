@@ -9,7 +9,7 @@ import pytest
 from services.domain.errors import AccountNotFound, InvalidInput
 from services.domain.events import BalanceChanged
 from services.domain.model import Account, Entry
-from services.hub import BalanceFeed, InProcessHub
+from services.hub import BalanceFeed, InProcessHub, SubscriptionClosed
 from tests.helpers import first_versions
 from tests.unit.test_hub_memory import change
 
@@ -144,3 +144,16 @@ async def test_a_version_beyond_the_current_one_is_refused_up_front() -> None:
     assert refused.value.field == "after_version"
     stream = await feed.open("a", after_version=3)  # the current version itself is fine
     await stream.aclose()
+
+
+async def test_the_hub_closing_it_during_the_replay_ends_it() -> None:
+    """A shutdown is no overflow: the feed ends instead of listening afresh."""
+    hub, history = InProcessHub(), FakeHistory()
+    history.commit()
+    stream = await BalanceFeed(hub, history).open("a", after_version=0)
+    await hub.close()
+    changes = aiter(stream.changes)
+    assert (await asyncio.wait_for(anext(changes), 2)).version == 1
+    with pytest.raises(SubscriptionClosed):
+        await asyncio.wait_for(anext(changes), 2)
+    assert hub.subscriber_count("a") == 0
