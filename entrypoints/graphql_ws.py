@@ -18,16 +18,25 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
+from strawberry.schema import Schema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UnsetType
 
 from entrypoints.limits import operation_refused, rate_key
@@ -36,6 +45,8 @@ from entrypoints.ws_clock import SocketClock
 from entrypoints.ws_messages import malformed
 from graph.context import Context
 from graph.masking import truncated
+from graph.push import PushedOperation
+from graph.push import run_operation as run_pushed
 from graph.ratelimit import rate_limited_error
 from services.identity.errors import Unauthenticated
 
@@ -134,15 +145,113 @@ class SocketClaim:
             self._key = None
 
 
+class OperationSink:
+    """Where graph.push sends one graphql-transport-ws operation's results: through the
+    handler's own steps, as Strawberry's operation task would."""
+
+    __slots__ = ("_handler", "_operation")
+
+    def __init__(self, handler: KeepAliveTransportWSHandler, operation: Operation[Context, None]):
+        self._handler = handler
+        self._operation = operation
+
+    async def result(self, result: Any, *, first: bool) -> bool:
+        if first and isinstance(result, PreExecutionError):
+            # Closes the socket (raising _OperationStreamClosed) for a syntax error.
+            await self._handler._handle_pre_execution_error(self._operation, result)
+            return False
+        if not isinstance(result, ExecutionResult):
+            await self._handler._reject_incremental_delivery(self._operation)
+            return False
+        await self._operation.send_next(result)
+        return True
+
+    async def complete(self) -> None:
+        self._handler.forget_pushed(self._operation.id)
+        await self._operation.send_operation_message({"id": self._operation.id, "type": "complete"})
+
+    async def failed(self, error: Exception) -> None:
+        self._handler.forget_pushed(self._operation.id)
+        await self._handler.operation_failed(self._operation, error)
+
+
 class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with a `ping` every `view.keep_alive_interval` seconds, once
     acknowledged, and the credential watch. The view's one SocketClock sends the pings and
-    enforces the wait for `connection_init` (no task of its own per socket)."""
+    enforces the wait for `connection_init` (no task of its own per socket). Operations run
+    through graph.push: a subscription waiting for its next event holds no task."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._credential = CredentialWatch()
         self._slot = SocketClaim()
+        self._pushed: dict[str, PushedOperation] | None = None
+
+    async def handle(self) -> None:
+        # Strawberry's loop, except that the last message is dropped once handled: an idle
+        # subscriber's `subscribe` message would otherwise live as long as its socket.
+        self.on_request_accepted()
+        try:
+            try:
+                async for message in self.websocket.iter_json():
+                    await self.handle_message(cast("Message", message))
+                    del message
+            except NonTextMessageReceived:
+                await self.handle_invalid_message("WebSocket message type must be text")
+            except NonJsonMessageReceived:
+                await self.handle_invalid_message("WebSocket message must be valid JSON")
+        except WebSocketDisconnected:
+            pass
+        finally:
+            await self.shutdown()
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        assert isinstance(self.schema, Schema)
+        try:
+            pushed = await run_pushed(
+                self.schema,
+                OperationSink(self, operation),
+                query=operation.query,
+                variables=operation.variables,
+                operation_name=operation.operation_name,
+                context=self.context,
+                root_value=self.root_value,
+            )
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            await self.operation_failed(operation, error)
+            raise
+        if pushed is None:
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        elif operation.completed or self.operations.get(operation.id) is not operation:
+            await pushed.aclose()  # completed by the client while it started
+        else:
+            if self._pushed is None:
+                self._pushed = {}
+            self._pushed[operation.id] = pushed
+            operation.task = None  # done: its result is the listening operation
+
+    async def operation_failed(self, operation: Operation[Context, None], error: Exception) -> None:
+        """As Strawberry's operation task on an error: logged, completed, forgotten."""
+        await self.handle_task_exception(error)
+        with contextlib.suppress(Exception):
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        self.operations.pop(operation.id, None)
+
+    def forget_pushed(self, operation_id: str) -> None:
+        if self._pushed is not None:
+            self._pushed.pop(operation_id, None)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        pushed = self._pushed.pop(operation_id, None) if self._pushed else None
+        if pushed is None:
+            await super().cleanup_operation(operation_id)
+            return
+        operation = self.operations.pop(operation_id, None)
+        if operation is not None:
+            operation.completed = True  # nothing more is sent for it
+        await pushed.aclose()
 
     def on_request_accepted(self) -> None:
         clock_of(self.view).add(self)

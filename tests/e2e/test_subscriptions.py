@@ -4,6 +4,8 @@ stream worker running inside the app (its lifespan starts it) against the sessio
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -266,3 +268,47 @@ async def test_gql_client_receives_changes_between_keep_alives(
             await asyncio.sleep(0.4)  # a keep-alive between changes
         await changes.aclose()
     assert [(c["version"], c["balance"]) for c in seen] == [(1, "1.00"), (2, "2.00"), (3, "3.00")]
+
+
+def server_tasks(app_loop_of: Callable[[asyncio.Task[Any]], bool]) -> list[str]:
+    """The pending tasks of the server's loop (another thread's), by coroutine name."""
+    return [
+        task.get_coro().__qualname__  # type: ignore[union-attr]
+        for task in gc.get_objects()
+        if isinstance(task, asyncio.Task) and not task.done() and app_loop_of(task)
+    ]
+
+
+async def test_idle_subscriptions_hold_no_task_and_still_deliver(
+    live: LiveApi, http: httpx.AsyncClient, uid: Callable[[str], str]
+) -> None:
+    """graph/push.py: on graphql-transport-ws a subscription waiting for its next change is
+    state, not a suspended task (an operation task each was most of an idle subscriber's
+    memory); a change makes a task that ends once it is delivered."""
+    accounts = [uid(f"idle{i}") for i in range(8)]
+    for account in accounts:
+        await open_account(http, account, "10")
+    ours = asyncio.get_running_loop()
+
+    def server_side(task: asyncio.Task[Any]) -> bool:
+        return task.get_loop() is not ours
+
+    async with contextlib.AsyncExitStack() as stack:
+        sockets = [
+            await stack.enter_async_context(GraphQLSocket.open(live.url, TRANSPORT_WS))
+            for _ in accounts
+        ]
+        for socket, account in zip(sockets, accounts, strict=True):
+            await socket.subscribe_balance("1", account, after_version=0)
+        for socket in sockets:
+            [opening] = await socket.changes("1", 1)
+            assert opening["version"] == 1
+        await asyncio.sleep(QUIET_SECONDS)
+        waiting = server_tasks(server_side)
+        assert not [name for name in waiting if "run_operation" in name or "_drain" in name]
+        await transfer(http, accounts[0], accounts[1], "1")
+        [sent] = await sockets[0].changes("1", 1)
+        [got] = await sockets[1].changes("1", 1)
+        assert (sent["version"], sent["balance"], got["balance"]) == (2, "9.00", "11.00")
+        await asyncio.sleep(QUIET_SECONDS)
+        assert not [name for name in server_tasks(server_side) if "_drain" in name]
