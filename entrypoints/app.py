@@ -26,7 +26,7 @@ from entrypoints.embedded import embedded_dynamodb
 from entrypoints.graphql_http import STATIC_PATH, LedgerGraphQL
 from entrypoints.limits import trusted_hosts
 from entrypoints.readiness import Probe, Readiness, task_probe
-from entrypoints.socket_lane import LedgerApp, chain
+from entrypoints.socket_lane import LedgerApp
 from entrypoints.transport import BodySizeLimit, TransportLimits
 from entrypoints.web import web_routes
 from resolvers.schema import build_schema
@@ -188,7 +188,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    app.socket_lane = chain(graphql, [hosts, *observed_middleware])
+    app.socket_lane = observability.socket_lane(graphql, trusted_hosts(settings))
     if services is not None:
         app.state.services = services  # usable without a lifespan run (in-process tests)
     return app

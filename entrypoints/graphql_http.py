@@ -40,6 +40,7 @@ from entrypoints.http_media import (
 from entrypoints.json_input import decode_request_json
 from entrypoints.limits import client_address, rate_key, refused, too_many_requests
 from entrypoints.transport import OpenSockets, TransportLimits, refusal
+from entrypoints.ws_adapter import LeanWebSocketAdapter
 from entrypoints.ws_clock import SocketClock
 from graph.context import Context
 from graph.masking import shortened
@@ -71,6 +72,7 @@ GRAPHIQL_CSP = (
 class LedgerGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = LeanWebSocketAdapter
 
     def __init__(
         self,
@@ -106,7 +108,9 @@ class LedgerGraphQL(GraphQL[Context, None]):
                 await busy(scope, receive, send)
                 return
             try:
-                await super().__call__(scope, receive, send)
+                # What GraphQL.__call__ does for a websocket, without its frame on the stack
+                # for the socket's life.
+                await self.run(WebSocket(scope, receive=receive, send=send))
             finally:
                 self.sockets.leave()
             return

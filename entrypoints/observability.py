@@ -4,18 +4,20 @@ its own), the websocket connection gauge, request ids and the OpenTelemetry ASGI
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from entrypoints.request_id import RequestIdMiddleware
+from entrypoints.socket_lane import SocketLane, chain
 from services.observability import metrics
 from services.observability.settings import ObservabilitySettings, metrics_enabled
 from services.observability.tracing import tracing_enabled
@@ -60,6 +62,17 @@ def middleware() -> list[Middleware]:
     if metrics_enabled():
         chosen.append(Middleware(WebsocketConnections))
     return chosen
+
+
+def socket_lane(view: ASGIApp, allowed_hosts: Sequence[str]) -> ASGIApp:
+    """The websocket lane (entrypoints.socket_lane) to `view`: the host check then
+    `middleware()`. Without traces it is one SocketLane frame; with them, the middleware
+    chain, OpenTelemetry's included."""
+    if tracing_enabled():
+        hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False)
+        return chain(view, [hosts, *middleware()])
+    enabled = metrics_enabled()
+    return SocketLane(view, allowed_hosts, request_ids=enabled, count=enabled)
 
 
 def metrics_routes(settings: ObservabilitySettings) -> list[Route]:

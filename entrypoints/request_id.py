@@ -27,6 +27,27 @@ def accepted(value: bytes | None) -> str | None:
     return value.decode("ascii")
 
 
+def request_id_of(scope: Scope) -> str:
+    """The request's id: the client's X-Request-Id when it is safe, else a new one."""
+    given = next((v for k, v in scope["headers"] if k == HEADER), None)
+    return accepted(given) or os.urandom(16).hex()
+
+
+class SendWithRequestId:
+    """`send`, adding the X-Request-Id header to the response (or the handshake answer)."""
+
+    __slots__ = ("_header", "_send")
+
+    def __init__(self, send: Send, current: str) -> None:
+        self._send = send
+        self._header = (HEADER, current.encode("ascii"))
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] in ("http.response.start", "websocket.accept"):
+            message["headers"] = [*message.get("headers", ()), self._header]
+        await self._send(message)
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,18 +56,10 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == HEADER), None)
-        current = accepted(given) or os.urandom(16).hex()
-        header = (HEADER, current.encode("ascii"))
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] in ("http.response.start", "websocket.accept"):
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
+        current = request_id_of(scope)
         token = request_id.set(current)
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, SendWithRequestId(send, current))
         finally:
             request_id.reset(token)
 

@@ -16,7 +16,11 @@ from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from entrypoints.request_id import SendWithRequestId, request_id, request_id_of
+from services.observability import metrics
 
 #: The one websocket route.
 GRAPHQL_PATH = "/graphql"
@@ -49,3 +53,53 @@ class LedgerApp(Starlette):
             await lane(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+class _Admitted(Exception):
+    """Raised by the host check's inner app: the host is allowed."""
+
+
+async def _admit(scope: Scope, receive: Receive, send: Send) -> None:
+    raise _Admitted
+
+
+class SocketLane:
+    """The lane in one frame: what TrustedHostMiddleware, RequestIdMiddleware and
+    WebsocketConnections do for a websocket (host check, request id, open-connection count),
+    then the view. Each middleware would be a frame suspended for the socket's life.
+
+    The host check is Starlette's own, run as a gate: its inner app only signals that the
+    host passed, so nothing of it stays on the stack.
+    """
+
+    __slots__ = ("_count", "_gate", "_request_ids", "_view")
+
+    def __init__(
+        self, view: ASGIApp, allowed_hosts: Sequence[str], *, request_ids: bool, count: bool
+    ) -> None:
+        self._view = view
+        self._gate = TrustedHostMiddleware(_admit, allowed_hosts=allowed_hosts, www_redirect=False)
+        self._request_ids = request_ids
+        self._count = count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._gate(scope, receive, send)
+        except _Admitted:
+            pass
+        else:
+            return  # refused: the gate has answered
+        token = None
+        if self._request_ids:
+            current = request_id_of(scope)
+            send = SendWithRequestId(send, current)
+            token = request_id.set(current)
+        if self._count:
+            metrics.websocket_connections.inc()
+        try:
+            await self._view(scope, receive, send)
+        finally:
+            if self._count:
+                metrics.websocket_connections.dec()
+            if token is not None:
+                request_id.reset(token)
