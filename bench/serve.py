@@ -76,10 +76,52 @@ def instrument_app_factory() -> None:
         _SNAPSHOT = snapshot
         return JSONResponse(lines)
 
+    async def objects(request: Request) -> JSONResponse:
+        """Live objects by type, and suspended coroutine/generator frames by code: where the
+        per-subscriber objects are, counted (`gc.get_objects()` after a full collection)."""
+        import gc
+        import inspect
+
+        gc.collect()
+        types: Counter[str] = Counter()
+        sizes: Counter[str] = Counter()
+        frames: Counter[str] = Counter()
+        wanted = request.query_params.get("referrers")
+        samples: list[Any] = []
+        for item in gc.get_objects():
+            name = f"{type(item).__module__}.{type(item).__qualname__}"
+            types[name] += 1
+            sizes[name] += sys.getsizeof(item)
+            if wanted == name and len(samples) < 400:
+                samples.append(item)
+        owners: Counter[str] = Counter()
+        for item in samples[-200:]:
+            for owner in gc.get_referrers(item):
+                if owner is not samples:
+                    detail = ""
+                    if isinstance(owner, dict):
+                        detail = " keys=" + ",".join(sorted(map(str, owner))[:6])
+                    elif type(owner).__name__ == "method":
+                        detail = f" {owner.__qualname__}"
+                    elif isinstance(item, dict) and hasattr(owner, "__dict__"):
+                        detail = ""
+                    owners[f"{type(owner).__module__}.{type(owner).__qualname__}{detail}"] += 1
+            if isinstance(item, dict):
+                owners["KEYS " + ",".join(sorted(map(str, item))[:8])] += 1
+            elif type(item).__name__ == "method":
+                owners["METHOD " + item.__qualname__] += 1
+            code = getattr(item, "cr_code", None) or getattr(item, "ag_code", None)
+            if code is None and inspect.isgenerator(item):
+                code = item.gi_code
+            if code is not None:
+                frames[f"{code.co_qualname} ({code.co_filename.rsplit('/', 2)[-1]})"] += 1
+        return JSONResponse({"types": types, "sizes": sizes, "frames": frames, "owners": owners})
+
     def instrumented(*args: Any, **kwargs: Any) -> Any:
         app = create_app(*args, **kwargs)
         app.router.routes.insert(0, Route("/bench/stats", stats, methods=["GET"]))
         app.router.routes.insert(0, Route("/bench/top", top, methods=["GET"]))
+        app.router.routes.insert(0, Route("/bench/objects", objects, methods=["GET"]))
         return app
 
     app_module.create_app = instrumented
