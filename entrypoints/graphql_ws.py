@@ -1,8 +1,7 @@
 """The two GraphQL websocket protocols, with what the stock handlers lack.
 
 - Authentication in `connection_init` (the view's `on_ws_connect`), and no socket outliving
-  its credential: a token is closed with 4403 when it expires, an API key when it is revoked
-  (checked again every few seconds).
+  its credential (`entrypoints/ws_credential.py`).
 - graphql-transport-ws: the server's keep-alive `ping`, which Strawberry never sends itself.
   Idle websockets behind load balancers are cut after a minute or so; a subscriber waiting
   for a rare balance change is exactly such a socket.
@@ -16,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from graphql import GraphQLError
@@ -42,70 +39,25 @@ from strawberry.types.unset import UnsetType
 from entrypoints.limits import operation_refused, rate_key
 from entrypoints.transport import TOO_MANY_SOCKETS
 from entrypoints.ws_clock import SocketClock
+from entrypoints.ws_credential import (
+    CREDENTIAL_RECHECK_SECONDS,
+    FORBIDDEN,
+    Closer,
+    CredentialWatch,
+)
 from entrypoints.ws_messages import malformed
 from graph.context import Context
 from graph.masking import truncated
 from graph.push import PushedOperation
 from graph.push import run_operation as run_pushed
 from graph.ratelimit import rate_limited_error
-from services.identity.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 
 #: Close codes shared by both protocols.
 BAD_MESSAGE = 4400
-FORBIDDEN = 4403
 INIT_TIMEOUT = 4408
 TOO_MANY_INITS = 4429
-#: How often a socket authenticated by an API key checks that the key still stands.
-CREDENTIAL_RECHECK_SECONDS = 5.0
-
-Closer = Callable[[int, str], Awaitable[None]]
-
-
-async def watch_credential(context: Context, close: Closer, recheck_seconds: float) -> None:
-    """Close the socket with 4403 when its credential stops being valid: at a token's expiry,
-    or when a re-check of an API key (revoked) fails."""
-    principal = context.principal
-    if principal is None:
-        return
-    while True:
-        delay = recheck_seconds if principal.api_key_id is not None else None
-        if principal.expires_at is not None:
-            until_expiry = (principal.expires_at - datetime.now(UTC)).total_seconds()
-            delay = until_expiry if delay is None else min(delay, until_expiry)
-        if delay is None:
-            return  # nothing can expire: a development-disabled or system principal
-        await asyncio.sleep(max(delay, 0))
-        if principal.expired(datetime.now(UTC)):
-            await close(FORBIDDEN, "credentials expired")
-            return
-        if principal.api_key_id is not None:
-            try:
-                await context.authenticate(context.credential)
-            except Unauthenticated:
-                await close(FORBIDDEN, "credentials revoked")
-                return
-
-
-class CredentialWatch:
-    """The one task per socket that enforces `watch_credential`."""
-
-    def __init__(self) -> None:
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self, context: Context, close: Closer, recheck_seconds: float) -> None:
-        principal = context.principal
-        if principal is None or (principal.api_key_id is None and principal.expires_at is None):
-            return  # nothing can expire (a development-disabled or system principal): no task
-        if self._task is None:
-            self._task = asyncio.create_task(watch_credential(context, close, recheck_seconds))
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnected, RuntimeError):
-                await self._task
 
 
 def clock_of(view: Any) -> SocketClock:
