@@ -45,6 +45,14 @@ async def idle_growth(run: Run, server: Server, table: str, count: int) -> tuple
     return rss_growth, None if traced is None else after - traced
 
 
+def per_gib(growth: int, count: int) -> str:
+    """How many such subscribers fit in 1 GiB. A few (the smoke run's) may fit in memory the
+    process had already: no growth to divide by."""
+    if growth <= 0:
+        return "(no growth measured)"
+    return f"{2**30 / (growth / count):,.0f}"
+
+
 async def heap_sites(server: Server) -> list[str]:
     connection = Connection("127.0.0.1", server.port)
     try:
@@ -88,12 +96,12 @@ async def workload(run: Run) -> Section:
     per_kb = rss / count / 1000
     section.rows.append(
         ["server RSS", f"{count:,}", f"{rss / 2**20:.1f} MiB", f"{per_kb:.1f} KB",
-         f"{2**30 / (rss / count):,.0f}"]
+         per_gib(rss, count)]
     )  # fmt: skip
     if heap is not None:
         section.rows.append(
             ["traced Python heap", f"{traced_count:,}", f"{heap / 2**20:.1f} MiB",
-             f"{heap / traced_count / 1000:.1f} KB", f"{2**30 / (heap / traced_count):,.0f}"]
+             f"{heap / traced_count / 1000:.1f} KB", per_gib(heap, traced_count)]
         )  # fmt: skip
     section.notes += [
         "traced heap growth by line, top 6 (bytes, blocks, where): "
@@ -105,7 +113,7 @@ async def workload(run: Run) -> Section:
             "10. server memory per idle subscription (RSS)",
             f"<= {TARGET_KB:.0f} KB",
             f"{per_kb:.1f} KB (met below {bound:.1f} KB: 10% noise margin); "
-            f"{2**30 / (rss / count):,.0f} per GiB",
+            f"{per_gib(rss, count)} per GiB",
             per_kb <= bound,
         )
     )

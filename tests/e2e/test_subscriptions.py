@@ -272,10 +272,12 @@ async def test_gql_client_receives_changes_between_keep_alives(
 
 def server_tasks(app_loop_of: Callable[[asyncio.Task[Any]], bool]) -> list[str]:
     """The pending tasks of the server's loop (another thread's), by coroutine name."""
+    # `type()`, not isinstance: gc also lists weak proxies, which raise once their referent
+    # is gone.
     return [
         task.get_coro().__qualname__  # type: ignore[union-attr]
         for task in gc.get_objects()
-        if isinstance(task, asyncio.Task) and not task.done() and app_loop_of(task)
+        if issubclass(type(task), asyncio.Task) and not task.done() and app_loop_of(task)
     ]
 
 
