@@ -26,7 +26,6 @@ from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from graphql.execution import create_source_event_stream, execute_subscription_event
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions.context import OperationContextManager
@@ -138,7 +137,7 @@ class PushedOperation:
         self,
         execution: ExecutionContext,
         extensions: SchemaExtensionsRunner,
-        hooks: OperationHooks,
+        hooks: OperationHooks | None,
         executor: SlottedExecutionContext,
         sink: StreamSink,
         context: contextvars.Context,
@@ -178,9 +177,7 @@ class PushedOperation:
             return  # stopped by `aclose` meanwhile
         try:
             if isinstance(error, _SendFailed):
-                await self._leave()
-                await self._sink.failed(error.error)
-                return
+                raise error
             # As Schema._stream: an error of the source stream is the last result.
             await self._send(GraphQLExecutionResult(data=None, errors=[_coerce_error(error)]))
         except _SendFailed as failed:
@@ -336,23 +333,23 @@ async def _prepared(
         await _send_first(schema, sink, execution, runner, PreExecutionError(None, source.errors))
         return None
     idle_template(executor)
-    pushed = PushedOperation(execution, runner, hooks, executor, sink, operation_context)
     if isinstance(source, PushSource):
+        pushed = PushedOperation(execution, runner, hooks, executor, sink, operation_context)
         pushed.listen(source)
         return pushed
     # A source that cannot push: iterate it here, as Schema._stream would (the caller leaves
     # the operation's hooks).
-    pushed._hooks = None
+    iterated = PushedOperation(execution, runner, None, executor, sink, operation_context)
     try:
-        async for event in source:
-            await pushed._deliver(event)
+        try:
+            async for event in source:
+                await iterated._deliver(event)
+        except _SendFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - the source's error is its last result
+            await iterated._send(GraphQLExecutionResult(data=None, errors=[_coerce_error(error)]))
     except _SendFailed as failed:
         raise failed.error from None
-    except Exception as error:  # noqa: BLE001 - the source's error is its last result
-        try:
-            await pushed._send(GraphQLExecutionResult(data=None, errors=[_coerce_error(error)]))
-        except _SendFailed as failed:
-            raise failed.error from None
     return None
 
 
@@ -368,4 +365,4 @@ async def _send_first(
         await sink.result(result, first=True)
 
 
-__all__ = ["GraphQLError", "PushSource", "PushedOperation", "StreamSink", "run_operation"]
+__all__ = ["OperationHooks", "PushSource", "PushedOperation", "StreamSink", "run_operation"]

@@ -120,8 +120,7 @@ class PushedChanges:
         except Exception as error:  # noqa: BLE001 - every reason to stop goes to `end`
             self._stopped = True
             self._subscription.close()
-            self._task = None
-            await self._end(error)
+            await self._end(error)  # still this feed's task: `aclose` may cancel it
         finally:
             # No await since the last empty `take`: an event arriving after it finds no task
             # and makes one.
