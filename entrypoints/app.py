@@ -158,11 +158,10 @@ def create_app(
     hosts = Middleware(
         TrustedHostMiddleware, allowed_hosts=trusted_hosts(settings), www_redirect=False
     )
-    observed_middleware = observability.middleware()
     middleware = [
         hosts,
         Middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes),
-        *observed_middleware,
+        *observability.middleware(),
     ]
     if settings.cors_origins:
         middleware.append(
@@ -188,7 +187,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    app.socket_lane = observability.socket_lane(graphql, trusted_hosts(settings))
+    app.socket_lane = observability.socket_lane(graphql, hosts)
     if services is not None:
         app.state.services = services  # usable without a lifespan run (in-process tests)
     return app

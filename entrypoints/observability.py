@@ -4,14 +4,13 @@ its own), the websocket connection gauge, request ids and the OpenTelemetry ASGI
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -64,15 +63,14 @@ def middleware() -> list[Middleware]:
     return chosen
 
 
-def socket_lane(view: ASGIApp, allowed_hosts: Sequence[str]) -> ASGIApp:
-    """The websocket lane (entrypoints.socket_lane) to `view`: the host check then
-    `middleware()`. Without traces it is one SocketLane frame; with them, the middleware
-    chain, OpenTelemetry's included."""
+def socket_lane(view: ASGIApp, hosts: Middleware) -> ASGIApp:
+    """The websocket lane (entrypoints.socket_lane) to `view`: the HTTP stack's host check
+    (`hosts`), then `middleware()`. Without traces it is one SocketLane frame; with them, the
+    middleware chain, OpenTelemetry's included."""
     if tracing_enabled():
-        hosts = Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False)
         return chain(view, [hosts, *middleware()])
     enabled = metrics_enabled()
-    return SocketLane(view, allowed_hosts, request_ids=enabled, count=enabled)
+    return SocketLane(view, hosts, request_ids=enabled, count=enabled)
 
 
 def metrics_routes(settings: ObservabilitySettings) -> list[Route]:

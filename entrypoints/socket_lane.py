@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from entrypoints.request_id import SendWithRequestId, request_id, request_id_of
@@ -68,17 +67,17 @@ class SocketLane:
     WebsocketConnections do for a websocket (host check, request id, open-connection count),
     then the view. Each middleware would be a frame suspended for the socket's life.
 
-    The host check is Starlette's own, run as a gate: its inner app only signals that the
-    host passed, so nothing of it stays on the stack.
+    The host check is the HTTP stack's own (`hosts`, a TrustedHostMiddleware with its
+    options), run as a gate: its inner app only signals that the host passed, so nothing of
+    it stays on the stack.
     """
 
     __slots__ = ("_count", "_gate", "_request_ids", "_view")
 
-    def __init__(
-        self, view: ASGIApp, allowed_hosts: Sequence[str], *, request_ids: bool, count: bool
-    ) -> None:
+    def __init__(self, view: ASGIApp, hosts: Middleware, *, request_ids: bool, count: bool) -> None:
         self._view = view
-        self._gate = TrustedHostMiddleware(_admit, allowed_hosts=allowed_hosts, www_redirect=False)
+        cls, args, kwargs = hosts
+        self._gate = cls(_admit, *args, **kwargs)
         self._request_ids = request_ids
         self._count = count
 
