@@ -9,6 +9,7 @@ import aioboto3
 import botocore.session
 from aiobotocore.config import AioConfig
 
+from services.dynamo.per_call import trim_per_call_work
 from services.dynamo.wire import serialize_plainly
 from services.settings import Settings
 
@@ -74,18 +75,6 @@ async def open_dynamodb(
     codec from validated domain values: botocore's second check of them is skipped, and what
     is plain JSON already is sent as it is (services/dynamo/wire.py)."""
     client: DynamoDBClient = await open_client(stack, session, "dynamodb", settings, validate=False)
-    build_user_agent_once(client)
+    trim_per_call_work(client)
     serialize_plainly(client)
     return client
-
-
-def build_user_agent_once(client: Any) -> None:
-    """Keep the User-Agent header botocore builds with each request, without building it a
-    second time just before sending (its last `request-created` handler, there to add the
-    feature ids registered in between: usage telemetry). Each build is ~45 us, 2.5% of a
-    transfer's CPU."""
-    service = client.meta.service_model.service_id.hyphenize()
-    client.meta.events.unregister(
-        f"request-created.{service}",
-        client._user_agent_creator.rebuild_and_replace_user_agent_handler,
-    )
