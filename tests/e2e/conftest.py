@@ -17,7 +17,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from entrypoints.app import create_app
-from entrypoints.ws_protocol import LeanWebSocketProtocol
+from entrypoints.ws_protocol import HandingOverHttpProtocol, LeanWebSocketProtocol
 from services.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -38,6 +38,7 @@ def serving(app: Starlette, **config: Any) -> Iterator[str]:
             log_config=None,
             access_log=False,
             ws=LeanWebSocketProtocol,
+            http=HandingOverHttpProtocol,
             **config,
         )
     )
