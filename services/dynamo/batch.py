@@ -1,7 +1,9 @@
-"""BatchGetItem in chunks of 100, with unprocessed keys retried under backoff."""
+"""BatchGetItem in chunks of 100, read side by side, with unprocessed keys retried under
+backoff."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,9 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 BATCH_GET_LIMIT = 100
+#: Chunks of one read in flight at once. DynamoDB serves them in parallel, so 1,000 keys cost
+#: about what 100 do; the bound keeps one large read from taking the whole connection pool.
+CHUNKS_IN_FLIGHT = 10
 
 
 class BatchReader:
@@ -26,10 +31,28 @@ class BatchReader:
     async def get(self, keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Strongly consistent reads of `keys` (duplicates read once); missing items are absent."""
         unique = list({(k["PK"]["S"], k["SK"]["S"]): k for k in keys}.values())
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            found.extend(await self._get_chunk(unique[start : start + BATCH_GET_LIMIT]))
-        return found
+        chunks = [
+            unique[at : at + BATCH_GET_LIMIT] for at in range(0, len(unique), BATCH_GET_LIMIT)
+        ]
+        if len(chunks) <= 1:
+            return await self._get_chunk(chunks[0]) if chunks else []
+        gate = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+
+        async def read(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            async with gate:
+                return await self._get_chunk(chunk)
+
+        reads = [asyncio.ensure_future(read(chunk)) for chunk in chunks]
+        try:
+            done = await asyncio.gather(*reads)
+        except BaseException:
+            # The read fails as a whole, with the first chunk's own error (LedgerUnavailable,
+            # a ClientError): the other chunks are cancelled, not left running.
+            for pending in reads:
+                pending.cancel()
+            await asyncio.gather(*reads, return_exceptions=True)
+            raise
+        return [item for found in done for item in found]
 
     async def _get_chunk(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

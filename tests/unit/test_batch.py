@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
 
 from services.domain.errors import LedgerUnavailable
-from services.dynamo.batch import BATCH_GET_LIMIT, BatchReader
+from services.dynamo.batch import BATCH_GET_LIMIT, CHUNKS_IN_FLIGHT, BatchReader
 from services.retry import Backoff
 
 TABLE = "ledger"
@@ -104,3 +106,68 @@ async def test_throttling_in_every_round_gives_up() -> None:
         await reader(client, max_rounds=3).get([key(1), key(2)])
 
     assert len(client.calls) == 3
+
+
+class GatedDynamoClient(FakeDynamoClient):
+    """Holds every call until `release` is set, counting how many wait at once."""
+
+    def __init__(self, existing: set[int], failing: int | None = None) -> None:
+        super().__init__(existing)
+        self.release = asyncio.Event()
+        self.in_flight = 0
+        self.peak = 0
+        self.cancelled = 0
+        self.failing = failing
+
+    async def batch_get_item(self, *, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            first = RequestItems[TABLE]["Keys"][0]
+            if self.failing is not None and first == key(self.failing):
+                raise LedgerUnavailable("this chunk failed")
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        finally:
+            self.in_flight -= 1
+        return await super().batch_get_item(RequestItems=RequestItems)
+
+
+async def test_chunks_are_read_side_by_side() -> None:
+    client = GatedDynamoClient(existing=set(range(0, 1000, 3)))
+    reading = asyncio.create_task(reader(client).get([key(n) for n in range(1000)]))
+    await until(lambda: client.peak == 10)
+    client.release.set()
+    items = await reading
+    assert found_ids(items) == sorted(f"ACCOUNT#a{n}" for n in range(0, 1000, 3))
+    assert sorted(len(call) for call in client.calls) == [100] * 10
+
+
+async def test_at_most_ten_chunks_are_in_flight() -> None:
+    client = GatedDynamoClient(existing=set())
+    reading = asyncio.create_task(reader(client).get([key(n) for n in range(2500)]))
+    await until(lambda: client.peak == CHUNKS_IN_FLIGHT)
+    await asyncio.sleep(0.05)
+    assert client.in_flight == CHUNKS_IN_FLIGHT
+    client.release.set()
+    assert await reading == []
+    assert len(client.calls) == 25
+    assert client.peak == CHUNKS_IN_FLIGHT
+
+
+async def test_a_failed_chunk_fails_the_read_with_its_error_and_stops_the_others() -> None:
+    client = GatedDynamoClient(existing=set(range(300)), failing=200)
+    with pytest.raises(LedgerUnavailable, match="this chunk failed"):
+        await asyncio.wait_for(reader(client).get([key(n) for n in range(300)]), 5)
+    assert client.cancelled == 2  # the two chunks still waiting were not left running
+    assert client.in_flight == 0
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never held")
