@@ -16,6 +16,10 @@ from collections import Counter
 from typing import Any
 
 CALLS: Counter[str] = Counter()
+#: AWS calls of each operation waiting for their answer now, and the most at once since the
+#: last `/bench/stats?reset_peaks=1`: whether the service sends a request's calls side by side.
+IN_FLIGHT: Counter[str] = Counter()
+PEAK_IN_FLIGHT: Counter[str] = Counter()
 _SNAPSHOT: Any = None
 
 
@@ -28,11 +32,17 @@ def count_aws_calls() -> None:
 
     async def counted(self: Any, operation_name: str, api_params: Any) -> Any:
         CALLS[operation_name] += 1
+        IN_FLIGHT[operation_name] += 1
+        PEAK_IN_FLIGHT[operation_name] = max(
+            PEAK_IN_FLIGHT[operation_name], IN_FLIGHT[operation_name]
+        )
         try:
             return await original(self, operation_name, api_params)
         except ClientError as exc:
             CALLS[f"{operation_name}!{exc.response.get('Error', {}).get('Code', '?')}"] += 1
             raise
+        finally:
+            IN_FLIGHT[operation_name] -= 1
 
     AioBaseClient._make_api_call = counted  # type: ignore[attr-defined]
 
@@ -51,9 +61,13 @@ def instrument_app_factory() -> None:
         services = getattr(request.app.state, "services", None)
         hub = getattr(services, "hub", None)
         count = getattr(hub, "subscriber_count", None)
+        peaks = dict(PEAK_IN_FLIGHT)
+        if "reset_peaks" in request.query_params:
+            PEAK_IN_FLIGHT.clear()
         return JSONResponse(
             {
                 "calls": dict(CALLS),
+                "peak_in_flight": peaks,
                 "subscribers": count() if callable(count) else None,
                 # Python heap traced since start (BENCH_TRACEMALLOC=1), else None.
                 "traced": tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None,
