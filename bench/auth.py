@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from functools import partial
 
 from bench.context import API_ONLY, Run
 from bench.data import account, dynamodb, put_accounts
 from bench.report import Section, Target
 from bench.stats import ratio, safe_div
-from bench.transfers import ROUNDS, Measured, drive, least_cpu, row
+from bench.transfers import drive, least_of_rounds, row
 from services.ledger.ids import new_id
 from tests.support.oidc_issuer import AUDIENCE, running_issuer
 
@@ -52,24 +53,29 @@ async def workload(run: Run) -> Section:
                         + [account(b) for _, b in pairs],
                     )
                     warmup = run.scale(2 * concurrency, 0)
-                    plains: list[Measured] = []
-                    verifieds: list[Measured] = []
-                    for round_ in range(1, run.scale(ROUNDS, 1) + 1):
-                        # Interleaved, each case counted by its least CPU, as in workload 1:
-                        # one round each moved this ratio from 0.93 to 1.26 between two runs.
-                        run.progress(f"w8 round {round_}: no auth, {count} at {concurrency}")
-                        plains.append(await drive(open_server, pairs, count, warmup=warmup))
-                        run.progress(f"w8 round {round_}: verified token, {count} at {concurrency}")
-                        verifieds.append(
-                            await drive(
-                                secured,
-                                pairs,
-                                count,
-                                warmup=warmup,
-                                headers={"Authorization": f"Bearer {token}"},
-                            )
-                        )
-                    plain, verified = least_cpu(plains), least_cpu(verifieds)
+                    # As in workload 1: one round each moved this ratio from 0.93 to 1.26
+                    # between two runs.
+                    plain, verified = await least_of_rounds(
+                        run,
+                        "w8",
+                        [
+                            (
+                                f"no auth, {count} at {concurrency}",
+                                partial(drive, open_server, pairs, count, warmup=warmup),
+                            ),
+                            (
+                                f"verified token, {count} at {concurrency}",
+                                partial(
+                                    drive,
+                                    secured,
+                                    pairs,
+                                    count,
+                                    warmup=warmup,
+                                    headers={"Authorization": f"Bearer {token}"},
+                                ),
+                            ),
+                        ],
+                    )
                     value = safe_div(verified.cpu_per_op, plain.cpu_per_op)
                     ratios.append(f"{ratio(value)} at {concurrency}")
                     met = met and value <= TARGET

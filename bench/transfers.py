@@ -6,8 +6,10 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from bench.context import API_ONLY, Run
 from bench.data import account, dynamodb, put_accounts
@@ -131,6 +133,21 @@ def least_cpu(rounds: list[Measured]) -> Measured:
     return min(rounds, key=lambda m: m.cpu_per_op)
 
 
+#: One case of a comparison: what the progress line says, and how to measure it once.
+Case = tuple[str, Callable[[], Awaitable[Measured]]]
+
+
+async def least_of_rounds(run: Run, label: str, cases: Sequence[Case]) -> list[Measured]:
+    """Each case measured ROUNDS times, the cases interleaved (a slow drift of the shared
+    machine reaches all alike), each counted by its round with the least CPU per operation."""
+    rounds: list[list[Measured]] = [[] for _ in cases]
+    for round_ in range(1, run.scale(ROUNDS, 1) + 1):
+        for (what, measure), measured in zip(cases, rounds, strict=True):
+            run.progress(f"{label} round {round_}: {what}")
+            measured.append(await measure())
+    return [least_cpu(measured) for measured in rounds]
+
+
 def row(name: str, concurrency: int, m: Measured) -> list[str]:
     return [
         name,
@@ -194,19 +211,25 @@ async def measure_at(
             [account(a, Decimal(1000), 1) for a, _ in pairs] + [account(b) for _, b in pairs],
         )
     warmup = run.scale(2 * concurrency, 0)
-    services: list[Measured] = []
-    raws: list[Measured] = []
-    bares: list[Measured] = []
-    for round_ in range(1, run.scale(ROUNDS, 1) + 1):
-        # Interleaved: a slow drift of the shared machine reaches all three alike.
-        run.progress(f"w1 round {round_}: {count} transfers at {concurrency}")
-        services.append(await drive(server, pairs, count, warmup=warmup))
-        run.progress(f"w1 round {round_}: raw aioboto3, {count} at {concurrency}")
-        raws.append(await raw(run, table, concurrency, count))
-        bare_count = count * BARE_FACTOR
-        run.progress(f"w1 round {round_}: bare mutation, {bare_count} at {concurrency}")
-        bares.append(await drive(bare, pairs, bare_count, warmup=warmup))
-    service, baseline_raw, baseline_bare = least_cpu(services), least_cpu(raws), least_cpu(bares)
+    bare_count = count * BARE_FACTOR
+    service, baseline_raw, baseline_bare = await least_of_rounds(
+        run,
+        "w1",
+        [
+            (
+                f"{count} transfers at {concurrency}",
+                partial(drive, server, pairs, count, warmup=warmup),
+            ),
+            (
+                f"raw aioboto3, {count} at {concurrency}",
+                partial(raw, run, table, concurrency, count),
+            ),
+            (
+                f"bare mutation, {bare_count} at {concurrency}",
+                partial(drive, bare, pairs, bare_count, warmup=warmup),
+            ),
+        ],
+    )
     section.rows += [
         row("GraphQL transfer (service)", concurrency, service),
         row("(a) raw TransactWriteItems", concurrency, baseline_raw),
