@@ -17,19 +17,10 @@ from services.ledger.ids import new_id
 ACCOUNTS = "query Accounts($ids: [ID!]!) { accounts(ids: $ids) { id balance currency } }"
 MISSING = "query Missing($ids: [ID!]!) { missingAccounts(ids: $ids) }"
 SIZES = (1, 100, 1000)
+BATCH_GET = "BatchGetItem"
 #: A per-id cost falls only when it falls by more than this (the run's noise on a shared
 #: machine): 585 us after 585 us is not a fall.
 NOISE = 0.10
-
-
-async def peak_in_flight(server: Server) -> int:
-    """The most BatchGetItem calls the server had waiting at once since the last call."""
-    connection = Connection("127.0.0.1", server.port)
-    try:
-        stats = await connection.get_json("/bench/stats?reset_peaks=1")
-        return int(stats["peak_in_flight"].get("BatchGetItem", 0))
-    finally:
-        await connection.close()
 
 
 def falls(before: float, after: float) -> bool:
@@ -70,8 +61,7 @@ async def run_batch(run: Run, server: Server, table: str) -> Section:
                     ids = [existing[i] if i % 2 else f"w5-{tag}-missing-{i}" for i in range(size)]
                 run.progress(f"w5 {field}: {repeats} requests of {size} ids")
                 await connection.graphql(query, {"ids": ids})  # warm-up
-                before = (await stats(server))["calls"].get("BatchGetItem", 0)
-                await peak_in_flight(server)  # counted from here
+                before = await stats(server, reset_peaks=True)  # peaks counted from here
                 latencies: list[float] = []
                 for _ in range(repeats):
                     started = time.perf_counter()
@@ -81,8 +71,9 @@ async def run_batch(run: Run, server: Server, table: str) -> Section:
                     expected = size if field == "accounts" else size // 2 + size % 2
                     if len(answer) != expected or (field == "accounts" and None in answer):
                         raise RuntimeError(f"w5 {field} answered {len(answer)} for {size} ids")
-                calls = (await stats(server))["calls"].get("BatchGetItem", 0) - before
-                peaks.append(await peak_in_flight(server))
+                after = await stats(server)
+                calls = after["calls"].get(BATCH_GET, 0) - before["calls"].get(BATCH_GET, 0)
+                peaks.append(after["peak_in_flight"].get(BATCH_GET, 0))
                 p50 = percentile(latencies, 50)
                 per_id.append(p50 / size)
                 section.rows.append(
@@ -100,9 +91,10 @@ async def run_batch(run: Run, server: Server, table: str) -> Section:
             costs = " -> ".join(f"{v * 1e6:.0f}" for v in per_id) + " us/id"
             last = len(SIZES) - 1
             chunks = -(-SIZES[last] // BATCH_GET_LIMIT)
-            if falls(per_id[0], per_id[1]) and falls(per_id[1], per_id[last]):
+            first_step_falls = falls(per_id[0], per_id[1])
+            if first_step_falls and falls(per_id[1], per_id[last]):
                 verdicts.append(f"{field}: {costs}, falls at each step")
-            elif falls(per_id[0], per_id[1]) and peaks[last] >= chunks:
+            elif first_step_falls and peaks[last] >= chunks:
                 # The service sent every chunk at once; the endpoint answers one at a time.
                 endpoint_bound = True
                 verdicts.append(

@@ -39,10 +39,13 @@ class Run:
         )
 
 
-async def stats(server: Server) -> dict[str, Any]:
+async def stats(server: Server, *, reset_peaks: bool = False) -> dict[str, Any]:
+    """The bench server's counts; `reset_peaks`: its peaks of calls in flight count afresh
+    from this call on."""
     connection = Connection("127.0.0.1", server.port)
     try:
-        result: dict[str, Any] = await connection.get_json("/bench/stats")
+        path = "/bench/stats?reset_peaks=1" if reset_peaks else "/bench/stats"
+        result: dict[str, Any] = await connection.get_json(path)
         return result
     finally:
         await connection.close()
