@@ -46,30 +46,6 @@ async def echo(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "websocket.send", "text": message["text"].upper()})
 
 
-async def test_messages_in_order_and_no_instance_dict() -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(echo, ws=Recorded, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    await until(lambda: server.started or serving.done())
-    try:
-        async with connect(f"ws://127.0.0.1:{port}/") as ws:
-            for i in range(50):  # sent back to back: several wait in the queue at once
-                await ws.send(f"m{i}")
-            assert [await ws.recv() for _ in range(50)] == [f"M{i}" for i in range(50)]
-            (protocol,) = seen
-            assert protocol.request is None
-            assert protocol.response is None
-            assert_all_in_slots(protocol, "UVICORN_ATTRIBUTES")
-        await asyncio.sleep(0.1)
-        assert_all_in_slots(protocol, "UVICORN_ATTRIBUTES")
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
-
-
 @asynccontextmanager
 async def echo_server(**config: Any) -> AsyncIterator[int]:
     sock = socket.socket()
@@ -83,6 +59,20 @@ async def echo_server(**config: Any) -> AsyncIterator[int]:
         server.should_exit = True
         await serving
         sock.close()
+
+
+async def test_messages_in_order_and_no_instance_dict() -> None:
+    async with echo_server(ws=Recorded) as port:
+        async with connect(f"ws://127.0.0.1:{port}/") as ws:
+            for i in range(50):  # sent back to back: several wait in the queue at once
+                await ws.send(f"m{i}")
+            assert [await ws.recv() for _ in range(50)] == [f"M{i}" for i in range(50)]
+            (protocol,) = seen
+            assert protocol.request is None
+            assert protocol.response is None
+            assert_all_in_slots(protocol, "UVICORN_ATTRIBUTES")
+        await asyncio.sleep(0.1)
+        assert_all_in_slots(protocol, "UVICORN_ATTRIBUTES")
 
 
 async def upgrade_garbage(**config: Any) -> list[str]:
