@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from importlib.resources import files
@@ -96,6 +97,8 @@ class LedgerGraphQL(GraphQL[Context, None]):
             connection_init_wait_timeout=limits.connection_init_timeout,
         )
         self.sockets = OpenSockets(limits)
+        #: Held while a graphql-transport-ws operation starts (graph.push.run_operation).
+        self.operation_starts = asyncio.Semaphore(limits.max_operation_starts)
         #: The keep-alive and init-timeout timers of every websocket of this view.
         self.clock = SocketClock(keep_alive_seconds, limits.connection_init_timeout.total_seconds())
         template = files("entrypoints.static").joinpath("graphiql.html").read_text("utf-8")

@@ -66,6 +66,12 @@ def clock_of(view: Any) -> SocketClock:
     return clock
 
 
+def operation_starts_of(view: Any) -> asyncio.Semaphore:
+    """The gate the view (LedgerGraphQL) holds its operations to while they start."""
+    starts: asyncio.Semaphore = view.operation_starts
+    return starts
+
+
 async def yield_to_others() -> None:
     """Let the event loop run other tasks between two messages of one socket. Buffered
     messages are received without suspending, so a socket flooding thousands of them would
@@ -168,6 +174,7 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 operation_name=operation.operation_name,
                 context=self.context,
                 root_value=self.root_value,
+                start_gate=operation_starts_of(self.view),
             )
         except _OperationStreamClosed:
             return

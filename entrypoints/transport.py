@@ -1,10 +1,12 @@
-"""Transport limits: request body size, open websockets per principal and per process, and
-the websocket settings Strawberry's view takes (operations per socket, `connection_init`
-timeout). Message size on websockets is uvicorn's `ws_max_size` (`ledger serve`).
+"""Transport limits: request body size, open websockets per principal and per process,
+websocket operations starting at once per process, and the websocket settings Strawberry's
+view takes (operations per socket, `connection_init` timeout). Message size on websockets is
+uvicorn's `ws_max_size` (`ledger serve`).
 
 What a client sees: HTTP 413 for a body over the limit; a websocket upgrade refused with 503
 and Retry-After when the process holds its maximum of sockets; a socket closed with 4429
-right after its `connection_init` when its principal already holds its maximum.
+right after its `connection_init` when its principal already holds its maximum; an
+operation that waits for its turn to start (none of them is refused for it).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class TransportLimits:
     connection_init_timeout: timedelta = timedelta(seconds=10)
     max_sockets_per_principal: int = 20
     max_sockets: int = 10_000
+    max_operation_starts: int = 16
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TransportLimits:
@@ -37,6 +40,7 @@ class TransportLimits:
             connection_init_timeout=timedelta(seconds=settings.ws_connection_init_timeout_seconds),
             max_sockets_per_principal=settings.ws_max_connections_per_principal,
             max_sockets=settings.ws_max_connections,
+            max_operation_starts=settings.ws_max_operation_starts,
         )
 
 

@@ -22,11 +22,13 @@ import contextlib
 import contextvars
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution import create_source_event_stream, execute_subscription_event
+from graphql.execution.middleware import MiddlewareManager
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions.context import OperationContextManager
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -45,6 +47,9 @@ from graph.execution import SlottedExecutionContext, idle_template, per_event
 
 Deliver = Callable[[Any], Awaitable[None]]
 End = Callable[[Exception], Awaitable[None]]
+
+#: run_operation's default `start_gate`: operations start without waiting for one another.
+NO_GATE: AbstractAsyncContextManager[Any] = contextlib.nullcontext()
 
 
 @runtime_checkable
@@ -223,17 +228,22 @@ async def run_operation(
     operation_name: str | None,
     context: Any,
     root_value: Any,
+    start_gate: AbstractAsyncContextManager[Any] = NO_GATE,
 ) -> PushedOperation | None:
     """Run one operation as `Schema.stream` would, its results sent to `sink`. A subscription
     whose source can push is returned listening; anything else has ended (None: the caller
-    completes it). Cancelling the caller while it prepares cancels the operation."""
+    completes it). Cancelling the caller while it prepares cancels the operation.
+
+    `start_gate` is held while the operation starts: parse, validation and, for a
+    subscription, its source (the resolver's reads). Never while a result is sent, which
+    waits on the client."""
     # The operation's hooks are entered here and left by whichever task ends it: they all
     # run in this one context, as they would in Strawberry's one task (a trace span's
     # context token is only accepted back by the context that made it).
     operation_context = contextvars.copy_context()
     request = (query, variables, operation_name)
     task = asyncio.get_running_loop().create_task(
-        _run(schema, sink, request, context, root_value, operation_context),
+        _run(schema, sink, request, context, root_value, start_gate, operation_context),
         context=operation_context,
     )
     try:
@@ -251,6 +261,7 @@ async def _run(
     request: tuple[str | None, dict[str, Any] | None, str | None],
     context: Any,
     root_value: Any,
+    start_gate: AbstractAsyncContextManager[Any],
     operation_context: contextvars.Context,
 ) -> PushedOperation | None:
     query, variables, operation_name = request
@@ -269,44 +280,42 @@ async def _run(
     hooks = await OperationHooks.enter(runner.operation())
     pushed: PushedOperation | None = None
     try:
-        pushed = await _prepared(
-            schema, sink, execution, runner, hooks, extensions, operation_context
-        )
+        async with start_gate:
+            started = await _start(schema, execution, runner, extensions)
+        pushed = await _started(schema, sink, execution, runner, hooks, started, operation_context)
         return pushed
     finally:
         if pushed is None:
             await hooks.leave(*sys.exc_info())
 
 
-async def _prepared(
+class _Start(NamedTuple):
+    """An operation, started: the error to send as its first result, or what runs it (a
+    query or mutation has no executor yet; a subscription has its executor and source)."""
+
+    error: PreExecutionError | None
+    middleware: MiddlewareManager | None = None
+    executor: SlottedExecutionContext | None = None
+    source: Any = None
+
+
+async def _start(
     schema: Schema,
-    sink: StreamSink,
     execution: ExecutionContext,
     runner: SchemaExtensionsRunner,
-    hooks: OperationHooks,
     extensions: list[Any],
-    operation_context: contextvars.Context,
-) -> PushedOperation | None:
-    """Schema._stream's body, from after `operation()` is entered."""
+) -> _Start:
+    """Schema._stream's body, from after `operation()` is entered, up to the first result."""
     try:
         initial_error = await schema._prepare_operation_async(execution, runner)
     except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as error:
         initial_error = PreExecutionError(data=None, errors=[_coerce_pre_execution_error(error)])
     if initial_error:
         initial_error.extensions = await runner.get_extensions_results(execution)
-        await _send_first(schema, sink, execution, runner, initial_error)
-        return None
+        return _Start(initial_error)
     middleware = schema._get_middleware_manager(extensions)
     if execution.operation_type is not OperationType.SUBSCRIPTION:
-        first = True
-        results = schema._stream_non_subscription(execution, runner, middleware)
-        async with contextlib.aclosing(results):
-            async for result in results:
-                async with runner.on_stream_result(result):
-                    if not await sink.result(result, first=first):
-                        return None
-                first = False
-        return None
+        return _Start(None, middleware)
     executor: SlottedExecutionContext | None = None
     try:
         async with runner.executing():
@@ -330,8 +339,35 @@ async def _prepared(
     except Exception as error:  # noqa: BLE001 - as Schema._stream: an on_execute hook's error
         source = GraphQLExecutionResult(data=None, errors=[_coerce_error(error)])
     if executor is None or isinstance(source, GraphQLExecutionResult):
-        await _send_first(schema, sink, execution, runner, PreExecutionError(None, source.errors))
+        return _Start(PreExecutionError(None, source.errors))
+    return _Start(None, middleware, executor, source)
+
+
+async def _started(
+    schema: Schema,
+    sink: StreamSink,
+    execution: ExecutionContext,
+    runner: SchemaExtensionsRunner,
+    hooks: OperationHooks,
+    start: _Start,
+    operation_context: contextvars.Context,
+) -> PushedOperation | None:
+    """Schema._stream's body, from the first result on."""
+    if start.error is not None:
+        await _send_first(schema, sink, execution, runner, start.error)
         return None
+    if start.executor is None:  # a query or a mutation
+        assert start.middleware is not None
+        first = True
+        results = schema._stream_non_subscription(execution, runner, start.middleware)
+        async with contextlib.aclosing(results):
+            async for result in results:
+                async with runner.on_stream_result(result):
+                    if not await sink.result(result, first=first):
+                        return None
+                first = False
+        return None
+    executor, source = start.executor, start.source
     idle_template(executor)
     if isinstance(source, PushSource):
         pushed = PushedOperation(execution, runner, hooks, executor, sink, operation_context)
@@ -365,4 +401,11 @@ async def _send_first(
         await sink.result(result, first=True)
 
 
-__all__ = ["OperationHooks", "PushSource", "PushedOperation", "StreamSink", "run_operation"]
+__all__ = [
+    "NO_GATE",
+    "OperationHooks",
+    "PushSource",
+    "PushedOperation",
+    "StreamSink",
+    "run_operation",
+]

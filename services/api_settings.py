@@ -96,6 +96,14 @@ class ApiSettings(BaseSettings):
         ge=1,
         description="Websockets one process holds open; more upgrades get 503 and Retry-After.",
     )
+    ws_max_operation_starts: int = Field(
+        default=16,
+        ge=1,
+        description="Operations on graphql-transport-ws websockets one process starts at once "
+        "(parse, validation, a subscription's first read); more wait their turn. Bounds the "
+        "burst of reads when thousands of clients reconnect at once, and keeps the memory "
+        "of idle subscribers from being scattered among the setup's short-lived objects.",
+    )
     max_replay_versions: int = Field(
         default=1000,
         ge=0,

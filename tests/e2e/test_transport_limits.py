@@ -1,7 +1,8 @@
 """Transport limits over a real socket: body size, websocket message size, operations per
-socket, `connection_init` timeout and repetition, sockets per principal and per process, and
-replays too far behind. Floods leave the server healthy: /healthz latency and the process's
-memory growth are measured and printed (`pytest -s`); bounds asserted are generous."""
+socket, `connection_init` timeout and repetition, sockets per principal and per process,
+operations starting at once, and replays too far behind. Floods leave the server healthy:
+/healthz latency and the process's memory growth are measured and printed (`pytest -s`);
+bounds asserted are generous."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ LIMITS: dict[str, Any] = {
     "ws_connection_init_timeout_seconds": 0.5,
     "ws_max_connections_per_principal": 3,
     "ws_max_connections": 6,
+    "ws_max_operation_starts": 1,
     "max_replay_versions": 5,
 }
 HISTORY = "ten-entries"
@@ -316,6 +318,33 @@ def test_sockets_per_principal_and_per_process_are_bounded(api: ProcessApi) -> N
     principal_code, status = asyncio.run(scenario())
     assert principal_code == 4429
     assert status == 503
+
+
+def test_operations_wait_their_turn_to_start_and_every_one_starts(api: ProcessApi) -> None:
+    """Fifteen subscriptions sent at once on three sockets, one start at a time: each one
+    starts, replays its two versions in order, and nothing is refused."""
+    sockets = LIMITS["ws_max_connections_per_principal"]
+    per_socket = LIMITS["ws_max_operations_per_connection"]
+
+    async def one_socket() -> dict[str, list[int]]:
+        ws = await opened(api, TRANSPORT_WS)
+        await init(ws)
+        payload = {"query": BALANCE_CHANGED, "variables": {"id": HISTORY, "after": 8}}
+        for n in range(per_socket):
+            await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": payload}))
+        versions: dict[str, list[int]] = {str(n): [] for n in range(per_socket)}
+        while sum(map(len, versions.values())) < 2 * per_socket:
+            message = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            assert message["type"] == "next", message
+            versions[message["id"]].append(message["payload"]["data"]["balanceChanged"]["version"])
+        await ws.close()
+        return versions
+
+    async def scenario() -> list[dict[str, list[int]]]:
+        return await asyncio.gather(*(one_socket() for _ in range(sockets)))
+
+    for versions in asyncio.run(scenario()):
+        assert versions == {str(n): [9, 10] for n in range(per_socket)}
 
 
 def test_a_replay_too_far_behind_is_refused(api: ProcessApi) -> None:

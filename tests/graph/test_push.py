@@ -6,18 +6,19 @@ fails here)."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from graph.context import Context
-from graph.push import PushedOperation, run_operation
+from graph.push import NO_GATE, PushedOperation, run_operation
 from graph.schema import LedgerSchema
 from services import Ledger
 from services.domain.events import BalanceChanged
 from services.hub import BalanceFeed, InProcessHub
 from services.identity.principal import SYSTEM
-from tests.documents import CREATE
+from tests.documents import CREATE, TRANSFER
 from tests.graph.conftest import Executor
 
 WATCH = """
@@ -63,6 +64,7 @@ async def run(
     hub: InProcessHub,
     sink: Sink,
     query: str,
+    start_gate: AbstractAsyncContextManager[Any] = NO_GATE,
     **variables: Any,
 ) -> PushedOperation | None:
     context = Context.for_request(
@@ -76,6 +78,7 @@ async def run(
         operation_name=None,
         context=context,
         root_value=None,
+        start_gate=start_gate,
     )
 
 
@@ -189,3 +192,124 @@ async def _completed(sink: Sink) -> None:
     while not sink.completed:
         sink.changed.clear()
         await sink.changed.wait()
+
+
+class CountingGate:
+    """A semaphore that counts who holds it: how many at most, and how many in all."""
+
+    def __init__(self, slots: int) -> None:
+        self._slots = asyncio.Semaphore(slots)
+        self.holding = 0
+        self.peak = 0
+        self.entered = 0
+
+    async def __aenter__(self) -> None:
+        await self._slots.acquire()
+        self.holding += 1
+        self.entered += 1
+        self.peak = max(self.peak, self.holding)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.holding -= 1
+        self._slots.release()
+
+
+class Stalled(Sink):
+    """A client that does not read: sending to it waits until `unblock` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unblock = asyncio.Event()
+        self.sending = asyncio.Event()
+
+    async def result(self, result: Any, *, first: bool) -> bool:
+        self.sending.set()
+        await self.unblock.wait()
+        return await super().result(result, first=first)
+
+
+async def test_a_subscription_reads_nothing_until_the_start_gate_lets_it(
+    schema: LedgerSchema, ledger: Ledger, gql: Executor
+) -> None:
+    await opened(gql, "push-g")
+    hub, sink, gate = InProcessHub(), Sink(), asyncio.Semaphore(1)
+    await gate.acquire()  # every slot taken
+    starting = asyncio.create_task(run(schema, ledger, hub, sink, WATCH, gate, id="push-g"))
+    await asyncio.sleep(0.2)
+    assert not starting.done()
+    assert hub.subscriber_count("push-g") == 0  # its source is not made while it waits
+    gate.release()
+    pushed = await asyncio.wait_for(starting, 5)
+    assert pushed is not None
+    assert hub.subscriber_count("push-g") == 1
+    await pushed.aclose()
+
+
+async def test_a_client_that_does_not_read_holds_no_start_slot(
+    schema: LedgerSchema, ledger: Ledger, gql: Executor
+) -> None:
+    """A query's result, a first error and a subscription's replay are all sent after the
+    start: one stalled client per kind, one slot, and another operation still starts."""
+    await opened(gql, "push-h")
+    hub, gate = InProcessHub(), CountingGate(1)
+    stalled = [Stalled(), Stalled(), Stalled()]
+    query, invalid = '{ account(id: "push-h") { id } }', "subscription { nope }"
+    runs = [
+        asyncio.create_task(run(schema, ledger, hub, stalled[0], query, gate)),
+        asyncio.create_task(run(schema, ledger, hub, stalled[1], invalid, gate)),
+        asyncio.create_task(
+            run(schema, ledger, hub, stalled[2], WATCH, gate, id="push-h", after=0)
+        ),
+    ]
+    for sink in stalled:
+        await asyncio.wait_for(sink.sending.wait(), 5)
+    assert gate.holding == 0
+    other = Sink()
+    pushed = await asyncio.wait_for(run(schema, ledger, hub, other, WATCH, gate, id="push-h"), 5)
+    assert pushed is not None
+    for sink in stalled:
+        sink.unblock.set()
+    listening = await asyncio.gather(*runs)
+    assert listening[:2] == [None, None]
+    for sink in stalled:
+        assert len(await sink.until(1)) == 1
+    for operation in [pushed, listening[2]]:
+        assert operation is not None
+        await operation.aclose()
+    assert gate.entered == 4
+
+
+async def test_many_subscriptions_start_through_a_narrow_gate_and_each_gets_every_change(
+    schema: LedgerSchema, ledger: Ledger, gql: Executor
+) -> None:
+    accounts = [f"push-n{i}" for i in range(24)]
+    for account in accounts:
+        await opened(gql, account)
+    hub, gate = InProcessHub(), CountingGate(3)
+    sinks = [Sink() for _ in accounts]
+    pairs = zip(sinks, accounts, strict=True)
+    started = await asyncio.gather(
+        *(run(schema, ledger, hub, s, WATCH, gate, id=a) for s, a in pairs)
+    )
+    assert gate.peak == 3  # they did wait for one another, three at a time
+    assert gate.entered == len(accounts)
+    assert all(operation is not None for operation in started)
+    for i, account in enumerate(accounts):  # a ring: each account once debited, once credited
+        to = accounts[(i + 1) % len(accounts)]
+        ring = {
+            "fromAccountId": account,
+            "toAccountId": to,
+            "amount": "1",
+            "idempotencyKey": account,
+        }
+        moved = await gql.data(TRANSFER, input=ring)
+        assert moved["transfer"]["userErrors"] == []
+    for account in accounts:
+        await publish_after(ledger, hub, account, 1)
+    for sink, account in zip(sinks, accounts, strict=True):
+        versions = [result.data["balanceChanged"]["version"] for result in await sink.until(2)]
+        assert versions == [2, 3], account
+    for operation in started:
+        assert operation is not None
+        await operation.aclose()
+    assert hub.subscriber_count() == 0
