@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import ExecutionResult
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 #: Every attribute graphql-core 3.3's IncrementalExecutor and Strawberry's subclass set.
@@ -72,12 +73,19 @@ def idle_template(executor: SlottedExecutionContext) -> None:
     executor.collected_errors = None  # type: ignore[assignment]
     executor.pending_incremental_futures = None  # type: ignore[assignment]
     executor.background_futures = None  # type: ignore[assignment]
+    # Bound methods of the template itself: a cycle that outlived the subscription until a
+    # full collection, and helpers no event would use (each has its own, below).
+    executor.async_helpers = None  # type: ignore[assignment]
 
 
 def per_event(template: SlottedExecutionContext, payload: object) -> SlottedExecutionContext:
     """The executor for one event of a subscription whose template is `idle_template`d:
-    graphql-core's `build_per_event_executor`, with state of its own."""
+    graphql-core's `build_per_event_executor`, with state of its own. A shallow copy would
+    share the template's async helpers, which track work on the template's state."""
     executor = template.build_per_event_executor(payload)
     executor.pending_incremental_futures = set()
     executor.background_futures = set()
+    executor.async_helpers = GraphQLResolveInfoHelpers(
+        gather=executor.gather_async_work, track=executor.track_async_work
+    )
     return executor  # type: ignore[return-value]

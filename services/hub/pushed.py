@@ -28,6 +28,10 @@ Deliver = Callable[[BalanceChanged], Awaitable[None]]
 End = Callable[[Exception], Awaitable[None]]
 
 
+async def _stopped(_: object) -> None:
+    """A stopped feed's `deliver` and `end`: it calls neither again."""
+
+
 class PushedChanges:
     __slots__ = (
         "_account_id",
@@ -95,6 +99,13 @@ class PushedChanges:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             self._task = None  # a task cancelled before it ran never reached its `finally`
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Drop the owner's callbacks once stopped: they are bound methods of an owner that
+        holds this feed, a cycle that would outlive the subscriber until a full collection."""
+        self._deliver = _stopped
+        self._end = _stopped
 
     def _wake(self) -> None:
         if self._task is None and not self._stopped:
@@ -121,6 +132,7 @@ class PushedChanges:
             self._stopped = True
             self._subscription.close()
             await self._end(error)  # still this feed's task: `aclose` may cancel it
+            self._let_go()
         finally:
             # No await since the last empty `take`: an event arriving after it finds no task
             # and makes one.

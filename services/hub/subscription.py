@@ -93,6 +93,9 @@ class Subscription:
         if reason:
             self._events = None  # the reader resumes from its last version: free memory now
         self._wake()
+        # Its last call: the listener (a bound method of the feed holding this subscription)
+        # is a cycle that would outlive the subscriber until a full collection.
+        self._listener = None
         if self._on_close is not None:
             self._on_close(self)
             self._on_close = None

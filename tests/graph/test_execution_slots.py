@@ -3,7 +3,9 @@ graphql-core upgrade that adds one puts the instance dict back on every idle sub
 
 from __future__ import annotations
 
-from graph.execution import SlottedExecutionContext
+from graphql import parse
+
+from graph.execution import SlottedExecutionContext, idle_template, per_event
 from graph.schema import LedgerSchema
 from services import Ledger
 from tests.documents import CREATE, TRANSFER
@@ -37,3 +39,18 @@ async def test_the_schema_executes_with_slotted_executors(
     assert len(seen) == 4
     for executor in seen:
         assert_all_in_slots(executor, "EXECUTOR_ATTRIBUTES")
+
+
+def test_each_event_tracks_its_work_on_its_own_executor(schema: LedgerSchema) -> None:
+    """An idle subscription's template drops its async helpers (bound methods of itself: a
+    cycle); each event's executor, a shallow copy, gets helpers bound to itself, not to the
+    template whose futures sets are gone."""
+    document = parse('subscription { balanceChanged(accountId: "a") { version } }')
+    template = SlottedExecutionContext.build(schema._schema, document)
+    assert isinstance(template, SlottedExecutionContext)
+    idle_template(template)
+    assert template.async_helpers is None
+    event = per_event(template, object())
+    assert event.async_helpers.track.__self__ is event  # type: ignore[attr-defined]
+    assert event.async_helpers.gather.__self__ is event  # type: ignore[attr-defined]
+    assert event.background_futures == set()
