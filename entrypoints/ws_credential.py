@@ -61,6 +61,9 @@ class CredentialWatch:
 
     async def stop(self) -> None:
         self._context = None  # no check re-arms after this
+        # The closer is a bound method of the handler holding this watch: kept, the whole
+        # socket (its protocol and transport) would wait for a full collection.
+        self._close = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -4,6 +4,8 @@ revoked, with a timer (no task) while nothing is due."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,6 +113,22 @@ async def test_stop_ends_the_watch() -> None:
     await asyncio.sleep(0.1)
     assert socket.checks == checks
     assert socket.closed == []
+
+
+async def test_a_stopped_watch_lets_go_of_its_socket() -> None:
+    """The handler holds its watch and the watch its handler's close: once stopped, the pair
+    is freed as soon as the socket is dropped, not at the next full collection."""
+    socket = Socket(api_key())
+    socket.watch = watch(socket)  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)
+    await socket.watch.stop()  # type: ignore[attr-defined]
+    gone = weakref.ref(socket)
+    gc.disable()
+    try:
+        del socket
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 async def test_nothing_is_watched_for_a_credential_without_expiry() -> None:
