@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from entrypoints.ws_clock import SocketClock
 
@@ -76,3 +77,49 @@ async def test_a_later_socket_with_an_earlier_deadline_wakes_the_clock() -> None
         await asyncio.sleep(0.01)
     assert late.timed_out
     await clock.aclose()
+
+
+async def test_a_round_of_pings_leaves_the_loop_to_others_between_small_chunks() -> None:
+    """10,000 sockets' pings sent at once held the loop for half a second: a delivery waited
+    behind them. A round now goes out at most 32 at a time, spaced out within half the
+    interval, and skips a socket closed meanwhile."""
+    clock = SocketClock(keep_alive_seconds=0.4, init_timeout_seconds=60)
+    turns = 0  # how many times the other work has run so far
+    pinged_at_turn: list[int] = []
+    round_began = asyncio.Event()
+
+    class Counted(FakeSocket):
+        async def ping(self) -> None:
+            pinged_at_turn.append(turns)
+            round_began.set()
+            await super().ping()
+
+    sockets = [Counted(initialised=True) for _ in range(640)]
+    closed_meanwhile = sockets[-1]
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    working = asyncio.create_task(other_work())
+    try:
+        for socket in sockets:
+            clock.add(socket)
+        await asyncio.wait_for(round_began.wait(), 5)
+        clock.discard(closed_meanwhile)
+        started = asyncio.get_running_loop().time()
+        for _ in range(500):
+            if all(socket.pings for socket in sockets[:-1]):
+                break
+            await asyncio.sleep(0.01)
+        spread = asyncio.get_running_loop().time() - started
+    finally:
+        working.cancel()
+        for socket in sockets:
+            clock.discard(socket)
+    assert all(socket.pings == 1 for socket in sockets[:-1])
+    assert closed_meanwhile.pings == 0
+    assert max(Counter(pinged_at_turn).values()) <= 32
+    assert spread >= 0.9 * 19 * 0.01  # twenty chunks, a pause of 10 ms between two
