@@ -116,7 +116,7 @@ class SocketClock:
         due = [socket for socket in self._sockets if socket.wants_ping()]
         starts = range(0, len(due), CHUNK)
         # Never spread over more than half the interval: the next round starts on time.
-        spacing = min(CHUNK_SPACING_SECONDS, (self._keep_alive or 0) / 2 / len(starts or [0]))
+        spacing = min(CHUNK_SPACING_SECONDS, (self._keep_alive or 0) / 2 / max(1, len(starts)))
         for start in starts:
             if start:
                 await asyncio.sleep(spacing)
