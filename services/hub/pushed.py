@@ -132,11 +132,12 @@ class PushedChanges:
             self._stopped = True
             self._subscription.close()
             await self._end(error)  # still this feed's task: `aclose` may cancel it
-            self._let_go()
         finally:
             # No await since the last empty `take`: an event arriving after it finds no task
             # and makes one.
             self._task = None
+            if self._stopped:
+                self._let_go()
 
     async def _replay(self) -> None:
         while True:
