@@ -11,14 +11,17 @@ from pathlib import Path
 
 from bench.context import API_ONLY, Run, stats
 from bench.data import account, dynamodb, put_accounts
-from bench.fanout import Deliveries, close_all, subscribe_many
+from bench.fanout import OPENING_AT_ONCE, Deliveries, close_all, subscribe_many
 from bench.http import Connection
 from bench.procs import Server
 from bench.report import Section, Target
 from services.ledger.ids import new_id
+from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_KB = 30.0
+#: The servers here run on the defaults.
+OPERATION_STARTS = Settings.model_fields["ws_max_operation_starts"].default
 #: A target is met only when beaten by more than this (the run's noise on a shared machine).
 NOISE = 0.10
 WARM_UP = 1000
@@ -136,11 +139,11 @@ async def workload(run: Run) -> Section:
         "and the harness waits until the hub counts every one and 2 s more. Memory per idle "
         "subscription is the growth of the server's RSS (from /proc) over their number (KB = "
         f"1,000 bytes), the median of {RSS_ROUNDS} fresh servers; per GiB is 2^30 bytes over "
-        "that. The harness opens 64 sockets at a time; the server starts 16 operations at a "
-        "time (`LEDGER_WS_MAX_OPERATION_STARTS`: with every start at once, the setups' "
-        "short-lived objects left 1-8 KB of free holes per subscriber among the long-lived "
-        "ones, by `sys._debugmallocstats`, and single servers read 21.6-35.9 KB; see the "
-        "notes). A separate server run with "
+        f"that. The harness opens {OPENING_AT_ONCE} sockets at a time; the server starts "
+        f"{OPERATION_STARTS} operations at a time (`LEDGER_WS_MAX_OPERATION_STARTS`: with "
+        "every start at once, the setups' short-lived objects left 1-8 KB of free holes per "
+        "subscriber among the long-lived ones, by `sys._debugmallocstats`, and single servers "
+        "read 21.6-35.9 KB; see the notes). A separate server run with "
         f"tracemalloc (BENCH_TRACEMALLOC=1) measures the Python heap growth for {traced_count:,} "
         "subscribers the same way and lists where it grew (the notes)."
     )

@@ -27,6 +27,8 @@ SUBSCRIPTION = (
 )
 #: The stream worker's pause when it has caught up (default 1 s): a floor under every latency.
 POLL_INTERVAL_SECONDS = 0.02
+#: Sockets the harness opens at once (`subscribe_many`).
+OPENING_AT_ONCE = 64
 P99_TARGET, MEMORY_TARGET_KB, IDLE_TARGET = 2.0, 30.0, 1.2
 
 
@@ -94,7 +96,7 @@ async def subscribe_many(
     """One websocket per subscriber; returns once the hub counts all of them."""
     baseline = (await stats(server))["subscribers"] or 0
     subscribers: list[Subscriber] = []
-    gate = asyncio.Semaphore(64)
+    gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def one(account_id: str) -> None:
         async with gate:
